@@ -1,0 +1,18 @@
+/*
+ * cmd.h — the `rondo <command>` entry points, one file each in src/cmd/.
+ *
+ * Each takes the arguments after the command name (argv[0] is the command)
+ * and returns the process exit status: 0 success, 1 failure, 2 usage.
+ */
+#ifndef RONDO_CMD_H
+#define RONDO_CMD_H
+
+int cmd_init(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Print "rondo: <message>" to stderr, with the errbuf's text when set. */
+void cmd_fail(const char *what, int rc, const char *detail);
+
+#endif

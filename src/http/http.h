@@ -1,0 +1,123 @@
+/*
+ * http.h — the HTTP server's request type and what handlers may call.
+ *
+ * A handler gets a fully received request (body included) and either replies
+ * at once with http_reply_*() or hands a write job to the writer and calls
+ * http_defer(); the job's completion then replies with http_reply_*() and
+ * http_resume(). Exactly one reply per request.
+ */
+#ifndef RONDO_HTTP_H
+#define RONDO_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "http/auth.h"
+#include "http/metrics.h"
+#include "ingest/ingest.h"
+#include "store/pool.h"
+#include "store/writer.h"
+
+struct MHD_Connection;
+struct MHD_Daemon;
+
+struct server_config {
+    const char *db_path;
+    const char *listen; /* HOST:PORT */
+    int threads;        /* HTTP worker threads; 0: number of cores */
+};
+
+struct server {
+    struct server_config cfg;
+    struct MHD_Daemon *daemon;
+    struct writer *writer;
+    struct store_pool *readers;
+    unsigned short port; /* bound port (useful when listening on :0) */
+};
+
+#define HTTP_MAX_PARAMS 4
+
+struct request {
+    struct server *srv;
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *url;
+    struct buf body;
+    bool body_too_big;
+    struct arena arena;
+    enum route_id route;
+    const char *params[HTTP_MAX_PARAMS]; /* path parameters, in the arena */
+    int64_t t_start_us;
+    int state;     /* private to server.c */
+    bool deferred; /* set by http_defer; only the handler's thread reads it */
+
+    /* the reply */
+    int status;
+    const char *content_type;
+    struct buf reply;
+
+    /* the caller, after authentication */
+    struct store_key key;
+
+    /* a deferred write */
+    struct writer_job job;
+    struct ingest_request ingest;
+    struct store_consent consent;
+};
+
+/* Start listening; fills srv->daemon, writer and readers. */
+int server_start(struct server *srv, const struct server_config *cfg, struct errbuf *e);
+
+/* Stop accepting, let in-flight requests finish and commit, then stop everything. */
+void server_stop(struct server *srv);
+
+/* Header value of the request, or NULL. */
+const char *http_header(struct request *r, const char *name);
+
+/* Query-string argument of the request, or NULL. */
+const char *http_query(struct request *r, const char *name);
+
+/* Reply with a JSON value (takes ownership of v). */
+void http_reply_json(struct request *r, int status, json_t *v);
+
+/* Reply with {"error":{"code","message","field"}}; status from the error code when 0. */
+void http_reply_error(struct request *r, int rc, int status, const char *field, const char *fmt,
+                      ...) __attribute__((format(printf, 5, 6)));
+
+/* Reply with an errbuf's message and field. */
+void http_reply_errbuf(struct request *r, int rc, const struct errbuf *e);
+
+/* Reply with text of a content type. */
+void http_reply_text(struct request *r, int status, const char *content_type, const char *text,
+                     size_t len);
+
+/* Suspend the request until http_resume; call before writer_submit. */
+void http_defer(struct request *r);
+
+/* Resume a deferred request once its reply is set; callable from any thread. */
+void http_resume(struct request *r);
+
+/*
+ * Authenticate: ingest endpoints take HTTP Basic (write key as user name);
+ * the management API takes Bearer. On failure replies 401/403 itself and
+ * returns non-zero. min_role is the weakest role admitted (ROLE_MARKETER
+ * admits admin and marketer).
+ */
+int http_auth_write_key(struct request *r);
+int http_auth_api(struct request *r, enum auth_role min_role);
+
+/* Handlers. */
+void h_healthz(struct request *r);
+void h_metrics(struct request *r);
+void h_ingest(struct request *r);
+void h_profile_get(struct request *r);
+void h_profile_search(struct request *r);
+void h_consent_put(struct request *r);
+void h_consent_history(struct request *r);
+void h_quarantine(struct request *r);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * metrics.h — counters and histograms for GET /metrics (Prometheus text).
+ *
+ * All updates are lock-free atomics, safe from any thread.
+ */
+#ifndef RONDO_METRICS_H
+#define RONDO_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+
+/* Routes as they are counted; keep in step with route_names in metrics.c. */
+enum route_id {
+    RT_HEALTHZ, RT_METRICS,
+    RT_V1_IDENTIFY, RT_V1_TRACK, RT_V1_PAGE, RT_V1_SCREEN, RT_V1_GROUP, RT_V1_ALIAS, RT_V1_BATCH,
+    RT_API_PROFILE, RT_API_PROFILE_SEARCH, RT_API_CONSENT_PUT, RT_API_CONSENT_HISTORY,
+    RT_API_QUARANTINE,
+    RT_NOT_FOUND,
+    RT_COUNT
+};
+
+const char *metrics_route_name(enum route_id r);
+
+void metrics_request(enum route_id r, int status, int64_t usec);
+void metrics_ingested(size_t stored, size_t duplicates, size_t quarantined);
+void metrics_commit(void *ctx, int64_t usec, size_t jobs);
+
+/* Append the exposition text; queue_depth is sampled by the caller. */
+void metrics_render(struct buf *b, size_t queue_depth);
+
+#endif

@@ -1,0 +1,387 @@
+/*
+ * server.c — libmicrohttpd glue: routing, body accumulation, replies,
+ * suspend/resume for writes that wait on the group commit, and a clean
+ * shutdown that lets in-flight requests finish and commit.
+ *
+ * Ownership: a struct request is allocated on the first callback of a
+ * request, owned by its connection, and freed in the completion callback.
+ * Between http_defer and http_resume only the writer thread touches it.
+ */
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "base/xalloc.h"
+
+enum req_state { REQ_RECEIVING, REQ_DEFERRED, REQ_REPLIED, REQ_SENT };
+
+static atomic_int inflight;
+static atomic_bool stopping;
+
+struct route {
+    const char *method;
+    const char *pattern;
+    enum route_id id;
+    void (*handler)(struct request *r);
+    size_t max_body;
+};
+
+static const struct route routes[] = {
+    {"GET", "/healthz", RT_HEALTHZ, h_healthz, 0},
+    {"GET", "/metrics", RT_METRICS, h_metrics, 0},
+    {"POST", "/v1/identify", RT_V1_IDENTIFY, h_ingest, SEG_MAX_EVENT_BYTES},
+    {"POST", "/v1/track", RT_V1_TRACK, h_ingest, SEG_MAX_EVENT_BYTES},
+    {"POST", "/v1/page", RT_V1_PAGE, h_ingest, SEG_MAX_EVENT_BYTES},
+    {"POST", "/v1/screen", RT_V1_SCREEN, h_ingest, SEG_MAX_EVENT_BYTES},
+    {"POST", "/v1/group", RT_V1_GROUP, h_ingest, SEG_MAX_EVENT_BYTES},
+    {"POST", "/v1/alias", RT_V1_ALIAS, h_ingest, SEG_MAX_EVENT_BYTES},
+    {"POST", "/v1/batch", RT_V1_BATCH, h_ingest, SEG_MAX_REQUEST_BYTES},
+    {"GET", "/api/v1/profiles/{id}/consents/history", RT_API_CONSENT_HISTORY, h_consent_history, 0},
+    {"PUT", "/api/v1/profiles/{id}/consents/{channel}", RT_API_CONSENT_PUT, h_consent_put, 64 * 1024},
+    {"GET", "/api/v1/profiles/{id}", RT_API_PROFILE, h_profile_get, 0},
+    {"GET", "/api/v1/profiles", RT_API_PROFILE_SEARCH, h_profile_search, 0},
+    {"GET", "/api/v1/quarantine", RT_API_QUARANTINE, h_quarantine, 0},
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Match url against a pattern of literal and {param} segments; params go to the arena. */
+static bool route_match(const char *pattern, const char *url, struct request *r)
+{
+    int np = 0;
+    while (*pattern && *url) {
+        if (*pattern != '/' || *url != '/')
+            return false;
+        pattern++;
+        url++;
+        size_t pl = strcspn(pattern, "/"), ul = strcspn(url, "/");
+        if (pattern[0] == '{') {
+            if (ul == 0 || np == HTTP_MAX_PARAMS)
+                return false;
+            r->params[np++] = arena_strndup(&r->arena, url, ul);
+        } else if (pl != ul || memcmp(pattern, url, pl) != 0) {
+            return false;
+        }
+        pattern += pl;
+        url += ul;
+    }
+    return !*pattern && !*url;
+}
+
+static const struct route *route_find(struct request *r, bool *method_mismatch)
+{
+    *method_mismatch = false;
+    for (size_t i = 0; i < NROUTES; i++) {
+        if (!route_match(routes[i].pattern, r->url, r))
+            continue;
+        if (strcmp(routes[i].method, r->method) == 0)
+            return &routes[i];
+        *method_mismatch = true;
+    }
+    return NULL;
+}
+
+/* ---- replies ------------------------------------------------------------- */
+
+void http_reply_text(struct request *r, int status, const char *content_type, const char *text,
+                     size_t len)
+{
+    r->status = status;
+    r->content_type = content_type;
+    buf_reset(&r->reply);
+    if (buf_add(&r->reply, text, len))
+        BUG("reply larger than its buffer");
+    r->state = r->state == REQ_DEFERRED ? REQ_DEFERRED : REQ_REPLIED;
+}
+
+void http_reply_json(struct request *r, int status, json_t *v)
+{
+    r->status = status;
+    r->content_type = "application/json";
+    buf_reset(&r->reply);
+    if (json_dump_buf(v, &r->reply) || buf_addch(&r->reply, '\n'))
+        BUG("reply larger than its buffer");
+    json_decref(v);
+    if (r->state != REQ_DEFERRED)
+        r->state = REQ_REPLIED;
+}
+
+void http_reply_error(struct request *r, int rc, int status, const char *field, const char *fmt,
+                      ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    json_t *err = json_pack("{s:s, s:s}", "code", err_code(rc), "message", msg);
+    if (field && *field)
+        json_object_set_new(err, "field", json_string(field));
+    http_reply_json(r, status ? status : err_http_status(rc), json_pack("{s:o}", "error", err));
+}
+
+void http_reply_errbuf(struct request *r, int rc, const struct errbuf *e)
+{
+    http_reply_error(r, rc, 0, e->field, "%s", e->msg[0] ? e->msg : err_str(rc));
+}
+
+/* ---- request accessors ----------------------------------------------------- */
+
+const char *http_header(struct request *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(struct request *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void http_defer(struct request *r)
+{
+    r->state = REQ_DEFERRED;
+    r->deferred = true;
+    MHD_suspend_connection(r->conn);
+}
+
+void http_resume(struct request *r)
+{
+    r->state = REQ_REPLIED;
+    MHD_resume_connection(r->conn);
+}
+
+/* ---- the MHD callbacks ------------------------------------------------------ */
+
+static enum MHD_Result send_reply(struct request *r)
+{
+    size_t len;
+    char *body = buf_detach(&r->reply, &len);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type",
+                            r->content_type ? r->content_type : "application/json");
+    if (r->route >= RT_V1_IDENTIFY && r->route <= RT_V1_BATCH)
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+    if (atomic_load(&stopping))
+        MHD_add_response_header(resp, "Connection", "close");
+    if (r->status == 405)
+        MHD_add_response_header(resp, "Allow", "GET, POST, PUT");
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    r->state = REQ_SENT;
+    metrics_request(r->route, r->status, clock_mono_us() - r->t_start_us);
+    return ret;
+}
+
+static void preflight(struct request *r)
+{
+    /* Browser SDKs send a CORS preflight before posting to /v1/. */
+    http_reply_text(r, 204, "text/plain", "", 0);
+}
+
+static void on_first_call(struct server *srv, struct request *r, struct MHD_Connection *conn,
+                          const char *url, const char *method)
+{
+    r->srv = srv;
+    r->conn = conn;
+    r->url = url;
+    r->method = method;
+    r->t_start_us = clock_mono_us();
+    buf_init(&r->body, SEG_MAX_REQUEST_BYTES);
+    buf_init(&r->reply, 0);
+    arena_init(&r->arena, 1 << 20);
+    r->route = RT_NOT_FOUND;
+
+    bool mismatch;
+    const struct route *rt = route_find(r, &mismatch);
+    if (!rt && strcmp(method, "OPTIONS") == 0 && strncmp(url, "/v1/", 4) == 0) {
+        preflight(r);
+        return;
+    }
+    if (!rt) {
+        if (mismatch)
+            http_reply_error(r, ERR_METHOD, 405, NULL, "%s is not allowed on %s", method, url);
+        else
+            http_reply_error(r, ERR_NOT_FOUND, 404, NULL, "no such endpoint: %s %s", method, url);
+        return;
+    }
+    r->route = rt->id;
+    r->body.max = rt->max_body;
+    const char *cl = http_header(r, "Content-Length");
+    int64_t n;
+    if (cl && cstr_to_i64(cl, &n) == 0 && n > (int64_t)rt->max_body)
+        http_reply_error(r, ERR_TOO_BIG, 413, "body", "the request body is %lld bytes, the limit is %zu",
+                         (long long)n, rt->max_body);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    struct request *r = *con_cls;
+    if (!r) {
+        r = xcalloc(1, sizeof(*r));
+        *con_cls = r;
+        atomic_fetch_add(&inflight, 1);
+        on_first_call(cls, r, conn, url, method);
+        return r->state == REQ_REPLIED ? send_reply(r) : MHD_YES;
+    }
+    if (r->state == REQ_SENT)
+        return MHD_YES;
+    if (r->state == REQ_REPLIED)
+        return send_reply(r);
+    if (*upload_data_size) {
+        if (buf_add(&r->body, upload_data, *upload_data_size)) {
+            *upload_data_size = 0;
+            http_reply_error(r, ERR_TOO_BIG, 413, "body", "the request body is larger than %zu bytes",
+                             r->body.max);
+            return send_reply(r);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    for (size_t i = 0; i < NROUTES; i++) {
+        if (routes[i].id == r->route) {
+            routes[i].handler(r);
+            break;
+        }
+    }
+    if (r->deferred)
+        return MHD_YES; /* the writer resumes us; r belongs to it until then */
+    if (r->state != REQ_REPLIED)
+        BUG("handler for %s gave no reply", url);
+    return send_reply(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    struct request *r = *con_cls;
+    if (!r)
+        return;
+    buf_release(&r->body);
+    buf_release(&r->reply);
+    arena_release(&r->arena);
+    ingest_request_release(&r->ingest);
+    free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&inflight, 1);
+}
+
+/* ---- start and stop ----------------------------------------------------------- */
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+                        struct errbuf *e)
+{
+    const char *colon = strrchr(listen, ':');
+    if (!colon)
+        return err_field(e, ERR_INVALID, "listen", "--listen must be HOST:PORT, got \"%s\"", listen);
+    char host[256];
+    size_t hl = (size_t)(colon - listen);
+    if (hl >= sizeof(host))
+        return err_field(e, ERR_INVALID, "listen", "host name too long");
+    memcpy(host, listen, hl);
+    host[hl] = '\0';
+    /* [::1]:8080 */
+    char *h = host;
+    if (h[0] == '[' && hl > 1 && h[hl - 1] == ']') {
+        h[hl - 1] = '\0';
+        h++;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICSERV | AI_PASSIVE};
+    struct addrinfo *res;
+    int grc = getaddrinfo(*h ? h : NULL, colon + 1, &hints, &res);
+    if (grc)
+        return err_field(e, ERR_INVALID, "listen", "cannot resolve %s: %s", listen,
+                         gai_strerror(grc));
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+int server_start(struct server *srv, const struct server_config *cfg, struct errbuf *e)
+{
+    memset(srv, 0, sizeof(*srv));
+    srv->cfg = *cfg;
+    int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    int rc = parse_listen(cfg->listen, &ss, &sslen, e);
+    if (rc)
+        return rc;
+    struct writer_stats stats = {.on_commit = metrics_commit};
+    rc = writer_new(cfg->db_path, &stats, &srv->writer, e);
+    if (!rc)
+        rc = store_pool_new(cfg->db_path, threads + 2, &srv->readers, e);
+    if (rc)
+        goto out_fail;
+
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
+        4000u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+    if (!srv->daemon) {
+        rc = err_set(e, ERR_IO, "cannot listen on %s (address in use, or not permitted)",
+                     cfg->listen);
+        goto out_fail;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : 0;
+    return 0;
+
+out_fail:
+    store_pool_free(srv->readers);
+    writer_free(srv->writer);
+    srv->readers = NULL;
+    srv->writer = NULL;
+    return rc;
+}
+
+void server_stop(struct server *srv)
+{
+    if (!srv->daemon)
+        return;
+    atomic_store(&stopping, true);
+    MHD_quiesce_daemon(srv->daemon);
+    /* In-flight requests finish: those waiting on a commit get their reply. */
+    int64_t deadline = clock_mono_us() + 30 * 1000000LL;
+    while (atomic_load(&inflight) > 0 && clock_mono_us() < deadline)
+        usleep(10000);
+    if (atomic_load(&inflight) > 0)
+        log_warn("shutdown: %d requests still open after 30 s; closing them",
+                 atomic_load(&inflight));
+    writer_stop(srv->writer);
+    MHD_stop_daemon(srv->daemon);
+    srv->daemon = NULL;
+    writer_free(srv->writer);
+    store_pool_free(srv->readers);
+    srv->writer = NULL;
+    srv->readers = NULL;
+}

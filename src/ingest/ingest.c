@@ -1,0 +1,333 @@
+/*
+ * ingest.c — from parsed Segment messages to stored rows.
+ *
+ * Identity rules for this stage (deterministic only; matching on e-mail,
+ * phone and the like is the identity module's job):
+ *   - userId is an identity per source, anonymousId a global one;
+ *   - an anonymous-only profile that meets its userId is merged into the
+ *     userId's profile; a profile that already has another userId is never
+ *     merged on an anonymousId alone (shared devices);
+ *   - alias(previousId, userId) merges the two profiles when both exist.
+ */
+#include "ingest/ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/json.h"
+#include "base/xalloc.h"
+
+static int find(struct store *s, const char *type, const char *value, const char *source,
+                int64_t *pid)
+{
+    *pid = 0;
+    if (!value)
+        return 0;
+    int rc = store_identity_find(s, type, value, source, pid);
+    return rc == ERR_NOT_FOUND ? 0 : rc;
+}
+
+static int attach(struct store *s, const char *type, const char *value, const char *source,
+                  int64_t pid, int64_t now)
+{
+    if (!value)
+        return 0;
+    int rc = store_identity_add(s, type, value, source, pid, now, NULL);
+    /* Owned by another profile: left where it is; linking is the identity module's call. */
+    return rc == ERR_EXISTS ? 0 : rc;
+}
+
+static int merge(struct store *s, int64_t survivor, int64_t absorbed, const char *rule,
+                 const char *type, const char *value, int64_t now, int *merges)
+{
+    json_t *ev = json_pack("{s:s, s:s, s:s}", "rule", rule, "identity_type", type, "identity_value", value);
+    char *evidence = json_dump_str(ev);
+    json_decref(ev);
+    int rc = store_profile_merge(s, survivor, absorbed, rule, evidence, 1.0, now);
+    free(evidence);
+    if (!rc && merges)
+        (*merges)++;
+    return rc;
+}
+
+int ingest_resolve(struct store *s, const char *user_id, const char *anonymous_id,
+                   const char *source, int64_t now, int64_t *profile_id, int *merges)
+{
+    int64_t pu, pa;
+    int rc = find(s, "user_id", user_id, source, &pu);
+    if (!rc)
+        rc = find(s, "anonymous_id", anonymous_id, "", &pa);
+    if (rc)
+        return rc;
+
+    if (pu && pa && pu != pa) {
+        if (!store_profile_has_identity(s, pa, "user_id"))
+            rc = merge(s, pu, pa, "identify: anonymousId joined its userId", "anonymous_id",
+                       anonymous_id, now, merges);
+        *profile_id = pu;
+        return rc;
+    }
+    if (pu) {
+        *profile_id = pu;
+        return pa ? 0 : attach(s, "anonymous_id", anonymous_id, "", pu, now);
+    }
+    if (pa && (!user_id || !store_profile_has_identity(s, pa, "user_id"))) {
+        *profile_id = pa;
+        return attach(s, "user_id", user_id, source, pa, now);
+    }
+    /* Unknown, or an anonymousId already owned by another user: a new profile. */
+    rc = store_profile_create(s, source, now, profile_id);
+    if (!rc)
+        rc = attach(s, "user_id", user_id, source, *profile_id, now);
+    if (!rc && !pa)
+        rc = attach(s, "anonymous_id", anonymous_id, "", *profile_id, now);
+    return rc;
+}
+
+static int resolve_alias(struct store *s, const struct seg_msg *m, const char *source,
+                         int64_t now, int64_t *pid, int *merges)
+{
+    int64_t pu, pprev;
+    const char *prev_type = "user_id", *prev_source = source;
+    int rc = find(s, "user_id", m->user_id, source, &pu);
+    if (!rc)
+        rc = find(s, "user_id", m->previous_id, source, &pprev);
+    if (!rc && !pprev) {
+        prev_type = "anonymous_id";
+        prev_source = "";
+        rc = find(s, "anonymous_id", m->previous_id, "", &pprev);
+    }
+    if (rc)
+        return rc;
+    if (pu && pprev) {
+        *pid = pu;
+        return pu == pprev ? 0 : merge(s, pu, pprev, "alias", prev_type, m->previous_id, now, merges);
+    }
+    if (pprev) {
+        *pid = pprev;
+        return attach(s, "user_id", m->user_id, source, pprev, now);
+    }
+    if (!pu && (rc = store_profile_create(s, source, now, &pu)))
+        return rc;
+    *pid = pu;
+    rc = attach(s, "user_id", m->user_id, source, pu, now);
+    if (!rc)
+        rc = attach(s, prev_type, m->previous_id, prev_source, pu, now);
+    return rc;
+}
+
+static int apply_identify(struct store *s, const struct seg_msg *m, int64_t pid,
+                          const char *source, int64_t now)
+{
+    int rc = store_profile_update(s, pid, m->fields, m->custom, now);
+    if (!rc)
+        rc = attach(s, "email", m->email_key, "", pid, now);
+    if (!rc)
+        rc = attach(s, "phone", m->phone_key, "", pid, now);
+    if (rc)
+        return rc;
+    char *payload = json_dump_str(m->raw);
+    rc = store_raw_record_add(s, pid, source, "identify", m->user_id ? m->user_id : m->anonymous_id,
+                              m->message_id, payload, now);
+    free(payload);
+    return rc;
+}
+
+static int apply_track(struct store *s, const struct seg_msg *m, int64_t pid, const char *source,
+                       int64_t now)
+{
+    switch (m->special) {
+    case SEG_ORDER_COMPLETED: {
+        struct store_order o = m->order;
+        o.profile_id = pid;
+        o.source = source;
+        return store_order_upsert(s, &o, now, NULL);
+    }
+    case SEG_ORDER_REFUNDED:
+        return store_order_refund(s, pid, source, m->order.external_id,
+                                  m->order.has_revenue ? m->order.revenue_cents
+                                                       : m->order.total_cents,
+                                  m->ts, now);
+    case SEG_CONSENT_UPDATED: {
+        struct store_consent c = m->consent;
+        c.profile_id = pid;
+        if (!c.source)
+            c.source = source;
+        return store_consent_set(s, &c, now);
+    }
+    case SEG_PLAIN:
+        return 0;
+    }
+    return 0;
+}
+
+int ingest_apply(struct store *s, const struct seg_msg *m, const char *source, int64_t now,
+                 bool *duplicate, int *merges, struct errbuf *e)
+{
+    *duplicate = false;
+    if (m->message_id && store_message_seen(s, m->message_id)) {
+        *duplicate = true;
+        return 0;
+    }
+    int64_t pid = 0;
+    int rc = m->type == SEG_ALIAS ? resolve_alias(s, m, source, now, &pid, merges)
+                                  : ingest_resolve(s, m->user_id, m->anonymous_id, source, now,
+                                                   &pid, merges);
+    if (!rc && m->type == SEG_IDENTIFY)
+        rc = apply_identify(s, m, pid, source, now);
+    if (!rc && m->type == SEG_TRACK)
+        rc = apply_track(s, m, pid, source, now);
+    if (rc)
+        return err_set(e, rc, "storing %s message: %s", seg_type_name(m->type), err_str(rc));
+
+    json_t *props = m->type == SEG_IDENTIFY || m->type == SEG_GROUP ? m->traits : m->properties;
+    char *ptext = props ? json_dump_str(props) : NULL;
+    char *ctext = m->context ? json_dump_str(m->context) : NULL;
+    const char *name = m->type == SEG_GROUP ? m->group_id : m->name;
+    struct store_event ev = {
+        .profile_id = pid, .source = source, .type = seg_type_name(m->type), .name = name,
+        .properties = ptext, .context = ctext, .message_id = m->message_id, .ts = m->ts,
+        .received_at = now,
+    };
+    rc = store_event_add(s, &ev);
+    free(ptext);
+    free(ctext);
+    if (rc == ERR_DUPLICATE) {
+        *duplicate = true;
+        rc = 0;
+    }
+    return rc ? err_set(e, rc, "storing event: %s", err_str(rc)) : 0;
+}
+
+/* ---- requests ------------------------------------------------------------- */
+
+static void add_reject(struct ingest_request *r, size_t cap, const char *kind,
+                       const struct errbuf *e, const char *payload, size_t len)
+{
+    if (r->nrejects == cap)
+        BUG("reject array full");
+    struct ingest_reject *j = &r->rejects[r->nrejects++];
+    j->kind = kind;
+    j->reason = arena_strdup(&r->arena, e->msg[0] ? e->msg : "invalid");
+    j->field = arena_strdup(&r->arena, e->field);
+    j->payload = payload;
+    j->payload_len = len;
+    if (!j->reason)
+        j->reason = "invalid";
+    if (!j->field)
+        j->field = "";
+}
+
+static int parse_batch(struct ingest_request *r, int64_t now, struct errbuf *e)
+{
+    json_t *batch;
+    int rc = json_get_arr(r->root, "batch", "", &batch, e);
+    if (rc)
+        return rc;
+    if (!batch)
+        return err_field(e, ERR_INVALID, "batch", "field 'batch' is required");
+    size_t n = json_array_size(batch);
+    if (n > SEG_MAX_BATCH_EVENTS)
+        return err_field(e, ERR_TOO_BIG, "batch", "a batch holds at most %d events, got %zu",
+                         SEG_MAX_BATCH_EVENTS, n);
+    r->msgs = xcalloc(n ? n : 1, sizeof(*r->msgs));
+    r->rejects = xcalloc(n ? n : 1, sizeof(*r->rejects));
+    for (size_t i = 0; i < n; i++) {
+        json_t *item = json_array_get(batch, i);
+        struct errbuf ie = {{0}, {0}};
+        size_t size = json_dump_size(item);
+        struct seg_msg *m = &r->msgs[r->nmsgs];
+        int prc;
+        if (size > SEG_MAX_EVENT_BYTES)
+            prc = err_field(&ie, ERR_TOO_BIG, "batch", "event %zu is %zu bytes, the limit is %d",
+                            i, size, SEG_MAX_EVENT_BYTES);
+        else
+            prc = seg_parse(item, -1, r->root, now, &r->arena, m, &ie);
+        if (!prc) {
+            r->nmsgs++;
+            continue;
+        }
+        seg_msg_release(m);
+        char *text = json_dump_str(item);
+        char *copy = arena_strndup(&r->arena, text, strlen(text));
+        size_t len = copy ? strlen(text) : 0;
+        free(text);
+        char where[64];
+        snprintf(where, sizeof(where), "batch[%zu]", i);
+        if (ie.field[0]) {
+            char field[sizeof(ie.field) + sizeof(where)];
+            snprintf(field, sizeof(field), "%s.%s", where, ie.field);
+            snprintf(ie.field, sizeof(ie.field), "%.*s", (int)sizeof(ie.field) - 1, field);
+        } else {
+            snprintf(ie.field, sizeof(ie.field), "%s", where);
+        }
+        add_reject(r, n, "batch_item", &ie, copy ? copy : "", len);
+    }
+    return 0;
+}
+
+int ingest_request_parse(struct ingest_request *r, const char *source, int type,
+                         const char *body, size_t len, int64_t now, struct errbuf *e)
+{
+    memset(r, 0, sizeof(*r));
+    arena_init(&r->arena, 0);
+    r->source = source;
+    r->received_at = now;
+    const char *kind = type < 0 ? "batch" : seg_type_name(type);
+    int rc = json_parse(body, len, &r->root, e);
+    if (!rc && !json_is_object(r->root))
+        rc = err_field(e, ERR_INVALID, "body", "the body must be a JSON object");
+    if (!rc && type >= 0) {
+        r->msgs = xcalloc(1, sizeof(*r->msgs));
+        rc = seg_parse(r->root, type, NULL, now, &r->arena, &r->msgs[0], e);
+        if (!rc)
+            r->nmsgs = 1;
+        else
+            seg_msg_release(&r->msgs[0]);
+    } else if (!rc) {
+        rc = parse_batch(r, now, e);
+    }
+    if (rc == ERR_INVALID) {
+        /* The request as a whole is rejected: keep it in the quarantine, as sent. */
+        free(r->rejects);
+        r->rejects = xcalloc(1, sizeof(*r->rejects));
+        r->nrejects = 0;
+        add_reject(r, 1, kind, e, body, len);
+    }
+    return rc;
+}
+
+int ingest_request_apply(struct store *s, struct ingest_request *r, struct errbuf *e)
+{
+    int rc = 0;
+    for (size_t i = 0; i < r->nmsgs && !rc; i++) {
+        bool dup;
+        int merges = 0;
+        rc = ingest_apply(s, &r->msgs[i], r->source, r->received_at, &dup, &merges, e);
+        if (dup)
+            r->duplicates++;
+        else if (!rc)
+            r->stored++;
+        r->merges += (size_t)merges;
+    }
+    for (size_t i = 0; i < r->nrejects && !rc; i++) {
+        const struct ingest_reject *j = &r->rejects[i];
+        rc = store_quarantine_add(s, r->source, j->kind, j->reason, j->field, j->payload,
+                                  j->payload_len, r->received_at);
+        if (rc)
+            err_set(e, rc, "storing a rejected %s in the quarantine", j->kind);
+    }
+    return rc;
+}
+
+void ingest_request_release(struct ingest_request *r)
+{
+    for (size_t i = 0; i < r->nmsgs; i++)
+        seg_msg_release(&r->msgs[i]);
+    free(r->msgs);
+    free(r->rejects);
+    json_decref(r->root);
+    arena_release(&r->arena);
+    memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,70 @@
+/*
+ * ingest.h — turning parsed Segment messages into stored profiles, events,
+ * orders and consents, and requests into write jobs.
+ *
+ * ingest_request_parse() runs on an HTTP thread (or the demo loader) and does
+ * no I/O; ingest_request_apply() runs on the writer thread inside one
+ * transaction. Valid messages are stored; invalid ones go to the quarantine
+ * with their reason, so nothing a client sent is lost.
+ */
+#ifndef RONDO_INGEST_H
+#define RONDO_INGEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "base/arena.h"
+#include "ingest/segment.h"
+#include "store/store.h"
+
+/* One rejected input, kept for the quarantine. */
+struct ingest_reject {
+    const char *kind;    /* "identify", "batch_item", "request", ... */
+    const char *reason;  /* human message */
+    const char *field;   /* offending field, may be "" */
+    const char *payload; /* the input as received */
+    size_t payload_len;
+};
+
+/* A parsed request: what to store and what to quarantine. */
+struct ingest_request {
+    const char *source;
+    int64_t received_at;
+    json_t *root; /* owned: the parsed body */
+    struct arena arena;
+    struct seg_msg *msgs;
+    size_t nmsgs;
+    struct ingest_reject *rejects;
+    size_t nrejects;
+    /* filled by ingest_request_apply */
+    size_t stored, duplicates, merges;
+};
+
+/*
+ * Parse a request body for endpoint type (SEG_* or -1 for /v1/batch).
+ * Returns 0 when the request can be processed (some items may be rejects);
+ * ERR_INVALID when the request as a whole is bad (malformed JSON, bad
+ * single message: it is then recorded as one reject and e says why);
+ * ERR_TOO_BIG past the batch limits (nothing kept). Call
+ * ingest_request_release in every case.
+ */
+int ingest_request_parse(struct ingest_request *r, const char *source, int type,
+                         const char *body, size_t len, int64_t now, struct errbuf *e);
+
+/* Store everything in r. Must run inside a store transaction. */
+int ingest_request_apply(struct store *s, struct ingest_request *r, struct errbuf *e);
+
+void ingest_request_release(struct ingest_request *r);
+
+/* Store one parsed message (inside a transaction). *duplicate set when messageId was seen. */
+int ingest_apply(struct store *s, const struct seg_msg *m, const char *source, int64_t now,
+                 bool *duplicate, int *merges, struct errbuf *e);
+
+/*
+ * The profile for (userId, anonymousId) from source, created when unknown.
+ * A userId arriving for a known anonymous-only profile joins it.
+ */
+int ingest_resolve(struct store *s, const char *user_id, const char *anonymous_id,
+                   const char *source, int64_t now, int64_t *profile_id, int *merges);
+
+#endif

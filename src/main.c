@@ -1,0 +1,45 @@
+/*
+ * main.c — dispatches `rondo <command>` to src/cmd/.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+    {"init", cmd_init, "create or migrate a workspace database and print its first keys"},
+    {"key", cmd_key, "create, list and revoke API keys"},
+    {"serve", cmd_serve, "run the HTTP server (ingestion and management API)"},
+    {"demo", cmd_demo, "fill a workspace with believable demo customers"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: rondo <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\n`rondo <command> --help` describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "rondo: unknown command \"%s\"\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

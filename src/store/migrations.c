@@ -1,0 +1,143 @@
+/*
+ * migrations.c — the schema, as numbered migrations.
+ *
+ * store_migrations[i] takes a database from version i to i + 1; each runs in
+ * one transaction together with the schema_migrations row that records it.
+ * Never edit a migration that has shipped: add the next one.
+ */
+#include "store/store_int.h"
+
+static const char m001[] =
+    /* golden records; merged_into keeps absorbed profiles as tombstones */
+    "CREATE TABLE profiles ("
+    "  id INTEGER PRIMARY KEY,"
+    "  first_name TEXT, last_name TEXT, gender TEXT, birth_date TEXT, language TEXT,"
+    "  email TEXT, phone TEXT,"
+    "  street TEXT, house_number TEXT, postal_code TEXT, city TEXT, country TEXT,"
+    "  attributes TEXT NOT NULL DEFAULT '{}',"
+    "  lifecycle_stage TEXT,"
+    "  household_id INTEGER,"
+    "  merged_into INTEGER REFERENCES profiles(id),"
+    "  source TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX profiles_merged_into ON profiles(merged_into) WHERE merged_into IS NOT NULL;"
+
+    /* every incoming profile record, unchanged */
+    "CREATE TABLE raw_records ("
+    "  id INTEGER PRIMARY KEY,"
+    "  profile_id INTEGER NOT NULL REFERENCES profiles(id),"
+    "  source TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  external_id TEXT,"
+    "  message_id TEXT,"
+    "  payload TEXT NOT NULL,"
+    "  received_at INTEGER NOT NULL);"
+    "CREATE INDEX raw_records_profile ON raw_records(profile_id);"
+    "CREATE INDEX raw_records_external ON raw_records(source, external_id);"
+
+    /* (type, value, source) -> profile; source is '' for global types */
+    "CREATE TABLE identities ("
+    "  id INTEGER PRIMARY KEY,"
+    "  type TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  source TEXT NOT NULL DEFAULT '',"
+    "  profile_id INTEGER NOT NULL REFERENCES profiles(id),"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (type, value, source));"
+    "CREATE INDEX identities_profile ON identities(profile_id);"
+
+    /* every Segment call; message_id makes ingestion idempotent */
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  profile_id INTEGER NOT NULL REFERENCES profiles(id),"
+    "  source TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  name TEXT,"
+    "  properties TEXT,"
+    "  context TEXT,"
+    "  message_id TEXT UNIQUE,"
+    "  ts INTEGER NOT NULL,"
+    "  received_at INTEGER NOT NULL);"
+    "CREATE INDEX events_profile_ts ON events(profile_id, ts);"
+
+    "CREATE TABLE orders ("
+    "  id INTEGER PRIMARY KEY,"
+    "  profile_id INTEGER NOT NULL REFERENCES profiles(id),"
+    "  source TEXT NOT NULL,"
+    "  external_id TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  currency TEXT,"
+    "  total_cents INTEGER NOT NULL DEFAULT 0,"
+    "  revenue_cents INTEGER,"
+    "  refunded_cents INTEGER NOT NULL DEFAULT 0,"
+    "  ordered_at INTEGER NOT NULL,"
+    "  refunded_at INTEGER,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  UNIQUE (source, external_id));"
+    "CREATE INDEX orders_profile ON orders(profile_id, ordered_at);"
+
+    "CREATE TABLE order_lines ("
+    "  id INTEGER PRIMARY KEY,"
+    "  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,"
+    "  product_id TEXT, sku TEXT, name TEXT, category TEXT,"
+    "  price_cents INTEGER NOT NULL DEFAULT 0,"
+    "  quantity INTEGER NOT NULL DEFAULT 1);"
+    "CREATE INDEX order_lines_order ON order_lines(order_id);"
+
+    /* current consent per channel and purpose ('' = the channel as a whole) */
+    "CREATE TABLE consents ("
+    "  profile_id INTEGER NOT NULL REFERENCES profiles(id),"
+    "  channel TEXT NOT NULL,"
+    "  purpose TEXT NOT NULL DEFAULT '',"
+    "  status TEXT NOT NULL CHECK (status IN ('opted_in', 'opted_out')),"
+    "  source TEXT, wording TEXT, ip TEXT,"
+    "  ts INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (profile_id, channel, purpose));"
+    /* the full ledger, with proof; append only */
+    "CREATE TABLE consent_history ("
+    "  id INTEGER PRIMARY KEY,"
+    "  profile_id INTEGER NOT NULL REFERENCES profiles(id),"
+    "  channel TEXT NOT NULL,"
+    "  purpose TEXT NOT NULL DEFAULT '',"
+    "  status TEXT NOT NULL,"
+    "  source TEXT, wording TEXT, ip TEXT,"
+    "  ts INTEGER NOT NULL,"
+    "  recorded_at INTEGER NOT NULL,"
+    "  note TEXT);"
+    "CREATE INDEX consent_history_profile ON consent_history(profile_id, id);"
+
+    "CREATE TABLE api_keys ("
+    "  id INTEGER PRIMARY KEY,"
+    "  prefix TEXT NOT NULL UNIQUE,"
+    "  hash BLOB NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'marketer', 'ingest')),"
+    "  source TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  revoked_at INTEGER);"
+
+    /* every rejected input, with its reason: nothing is dropped silently */
+    "CREATE TABLE quarantine ("
+    "  id INTEGER PRIMARY KEY,"
+    "  source TEXT,"
+    "  kind TEXT NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  field TEXT,"
+    "  payload BLOB NOT NULL,"
+    "  received_at INTEGER NOT NULL);"
+
+    "CREATE TABLE merge_log ("
+    "  id INTEGER PRIMARY KEY,"
+    "  action TEXT NOT NULL CHECK (action IN ('merge', 'unmerge')),"
+    "  survivor_id INTEGER NOT NULL,"
+    "  absorbed_id INTEGER NOT NULL,"
+    "  rule TEXT NOT NULL,"
+    "  score REAL,"
+    "  evidence TEXT,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX merge_log_absorbed ON merge_log(absorbed_id);";
+
+const char *const store_migrations[] = {m001};
+const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -1,0 +1,252 @@
+/*
+ * store.h — the workspace store: the only interface through which rondo
+ * reads or writes its data. All SQL lives behind it (src/store/), so a
+ * second backend (PostgreSQL) implements this same header.
+ *
+ * A struct store is one connection to one workspace. It is not thread-safe:
+ * each thread uses its own (the writer thread owns the only one that writes;
+ * readers borrow from a store_pool). Times are ms since the epoch (clock.h).
+ * Money is kept in minor units (cents) as int64.
+ *
+ * Write functions must be called inside store_begin()/store_commit(); they
+ * return 0 or a negative ERR_* code and fill the optional errbuf.
+ */
+#ifndef RONDO_STORE_H
+#define RONDO_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct store;
+
+/* The schema version this binary writes; rondo refuses databases above it. */
+#define STORE_SCHEMA_VERSION 1
+
+enum store_open_flags {
+    STORE_CREATE = 1 << 0,  /* create the file when missing */
+    STORE_MIGRATE = 1 << 1, /* apply pending migrations (else an old schema is an error) */
+};
+
+/*
+ * Open the workspace at path. Refuses (ERR_SCHEMA_NEWER) a database written
+ * by a newer rondo, and (ERR_DB) an older one unless STORE_MIGRATE is set.
+ * Turns on WAL and full fsync on commit. *out is freed with store_close.
+ */
+int store_open(const char *path, int flags, struct store **out, struct errbuf *e);
+
+/* Close and free; accepts NULL. */
+void store_close(struct store *s);
+
+/* Schema version of the open database. */
+int store_schema_version(struct store *s);
+
+/* Transactions. store_commit returns only after the commit is durable. */
+int store_begin(struct store *s, struct errbuf *e);
+int store_commit(struct store *s, struct errbuf *e);
+void store_rollback(struct store *s);
+
+/* Nested sub-transactions inside a transaction, so one failing job can be undone alone. */
+int store_savepoint(struct store *s, struct errbuf *e);
+int store_savepoint_release(struct store *s, struct errbuf *e);
+void store_savepoint_rollback(struct store *s);
+
+/* ---- API keys ---------------------------------------------------------- */
+
+struct store_key {
+    int64_t id;
+    char prefix[24];         /* public part of the key, unique, used to look it up */
+    unsigned char hash[32];  /* BLAKE2b-256 of the whole key */
+    char role[16];           /* admin | marketer | ingest */
+    char source[64];         /* the source an ingest key writes as */
+    int64_t created_at;
+    int64_t revoked_at;      /* 0 while active */
+};
+
+/* Insert a key; sets k->id. */
+int store_key_insert(struct store *s, struct store_key *k, struct errbuf *e);
+
+/* Key by its public prefix (revoked ones too). ERR_NOT_FOUND when unknown. */
+int store_key_by_prefix(struct store *s, const char *prefix, struct store_key *out);
+
+/* All keys, oldest first, as a JSON array of objects (no hashes). Caller decrefs. */
+int store_key_list(struct store *s, json_t **out, struct errbuf *e);
+
+/* Mark a key revoked. ERR_NOT_FOUND when no active key has this id. */
+int store_key_revoke(struct store *s, int64_t id, struct errbuf *e);
+
+/* ---- profiles, identities, raw records --------------------------------- */
+
+/* The golden-record columns that traits can set, in one order used everywhere. */
+#define PROFILE_FIELDS(X)        \
+    X(PF_FIRST_NAME, first_name) \
+    X(PF_LAST_NAME, last_name)   \
+    X(PF_GENDER, gender)         \
+    X(PF_BIRTH_DATE, birth_date) \
+    X(PF_LANGUAGE, language)     \
+    X(PF_EMAIL, email)           \
+    X(PF_PHONE, phone)           \
+    X(PF_STREET, street)         \
+    X(PF_HOUSE_NUMBER, house_number) \
+    X(PF_POSTAL_CODE, postal_code)   \
+    X(PF_CITY, city)             \
+    X(PF_COUNTRY, country)
+
+enum profile_field {
+#define PF_ENUM(id, col) id,
+    PROFILE_FIELDS(PF_ENUM)
+#undef PF_ENUM
+    PF_COUNT
+};
+
+/* Column name of a profile field ("first_name"). */
+const char *profile_field_name(enum profile_field f);
+
+/*
+ * Profile id owning identity (type, value, source); source is "" for global
+ * identity types (email, phone, anonymous_id). ERR_NOT_FOUND when unknown.
+ */
+int store_identity_find(struct store *s, const char *type, const char *value, const char *source,
+                        int64_t *profile_id);
+
+/*
+ * Attach identity to a profile. When the identity already points at another
+ * profile it is left alone and ERR_EXISTS is returned with *owner set.
+ */
+int store_identity_add(struct store *s, const char *type, const char *value, const char *source,
+                       int64_t profile_id, int64_t now, int64_t *owner);
+
+/* True when the profile has at least one identity of this type. */
+bool store_profile_has_identity(struct store *s, int64_t profile_id, const char *type);
+
+/* Create an empty profile first seen from source. */
+int store_profile_create(struct store *s, const char *source, int64_t now, int64_t *id);
+
+/*
+ * Update golden fields: each non-NULL vals[f] replaces the column; custom
+ * (a JSON object, may be NULL) is merged into the custom attributes, a null
+ * value removing the attribute.
+ */
+int store_profile_update(struct store *s, int64_t id, const char *const vals[PF_COUNT],
+                         json_t *custom, int64_t now);
+
+/* Follow merged_into to the surviving profile. ERR_NOT_FOUND for an unknown id. */
+int store_profile_resolve(struct store *s, int64_t id, int64_t *survivor);
+
+/* Keep an incoming record unchanged for lineage. payload is JSON text. */
+int store_raw_record_add(struct store *s, int64_t profile_id, const char *source,
+                         const char *kind, const char *external_id, const char *message_id,
+                         const char *payload, int64_t now);
+
+/*
+ * Merge absorbed into survivor: identities, raw records, events, orders and
+ * consents move over (an opt-out is never overridden by an older opt-in),
+ * empty golden fields are filled from the absorbed profile, and absorbed
+ * stays as a tombstone with merged_into = survivor. evidence is JSON text.
+ */
+int store_profile_merge(struct store *s, int64_t survivor, int64_t absorbed, const char *rule,
+                        const char *evidence, double score, int64_t now);
+
+/* ---- events, orders, consents, quarantine ------------------------------ */
+
+/* True when a message with this messageId was already stored. */
+bool store_message_seen(struct store *s, const char *message_id);
+
+struct store_event {
+    int64_t profile_id;
+    const char *source;
+    const char *type;       /* identify | track | page | screen | group | alias */
+    const char *name;       /* event or page name, may be NULL */
+    const char *properties; /* JSON text, may be NULL */
+    const char *context;    /* JSON text, may be NULL */
+    const char *message_id; /* may be NULL: no deduplication */
+    int64_t ts;             /* when it happened */
+    int64_t received_at;
+};
+
+/* Store an event. ERR_DUPLICATE when its message_id is already stored. */
+int store_event_add(struct store *s, const struct store_event *ev);
+
+struct store_order_line {
+    const char *product_id, *sku, *name, *category;
+    int64_t price_cents;
+    int64_t quantity;
+};
+
+struct store_order {
+    int64_t profile_id;
+    const char *source;
+    const char *external_id; /* the source's order_id; unique per source */
+    const char *status;      /* completed | refunded */
+    const char *currency;    /* ISO 4217, may be NULL */
+    int64_t total_cents;
+    int64_t revenue_cents;
+    bool has_revenue;
+    int64_t ordered_at;
+    const struct store_order_line *lines;
+    size_t nlines;
+};
+
+/* Insert or replace (by source and external id) an order and its lines. */
+int store_order_upsert(struct store *s, const struct store_order *o, int64_t now,
+                       int64_t *order_id);
+
+/*
+ * Mark an order refunded. When the order is unknown a refunded order is
+ * recorded for the profile so the refund is not lost.
+ */
+int store_order_refund(struct store *s, int64_t profile_id, const char *source,
+                       const char *external_id, int64_t refund_cents, int64_t ts, int64_t now);
+
+struct store_consent {
+    int64_t profile_id;
+    const char *channel; /* email | sms | push | post | phone */
+    const char *purpose; /* "" for the channel as a whole */
+    const char *status;  /* opted_in | opted_out */
+    const char *source;  /* proof: where the consent was given */
+    const char *wording; /* proof: the text shown, may be NULL */
+    const char *ip;      /* proof: may be NULL */
+    int64_t ts;          /* proof: when it was given */
+};
+
+/* Set the current consent and append it to the consent history. */
+int store_consent_set(struct store *s, const struct store_consent *c, int64_t now);
+
+/* Keep a rejected input with its reason. payload is the input as received. */
+int store_quarantine_add(struct store *s, const char *source, const char *kind,
+                         const char *reason, const char *field, const char *payload,
+                         size_t payload_len, int64_t now);
+
+/* ---- reads -------------------------------------------------------------- */
+
+/*
+ * The 360° view of a profile as JSON: golden fields, identities, raw records
+ * per source, orders with lines, the last 100 events, consents. For an
+ * absorbed id, {"id", "merged_into", "profile": <survivor's view>}.
+ * ERR_NOT_FOUND for an unknown id. Caller decrefs.
+ */
+int store_profile_view(struct store *s, int64_t id, json_t **out, struct errbuf *e);
+
+/*
+ * Profiles that own identity (type, value); source NULL matches any source.
+ * At most limit ids after the id `after` (a cursor), ascending.
+ */
+int store_identity_search(struct store *s, const char *type, const char *value,
+                          const char *source, int64_t after, int limit, int64_t *ids, int *n);
+
+/* Consent history of a profile, oldest first, as a JSON array. Caller decrefs. */
+int store_consent_history(struct store *s, int64_t profile_id, json_t **out, struct errbuf *e);
+
+/* Row counts of the main tables, for `rondo status` and metrics. */
+struct store_counts {
+    int64_t profiles, identities, events, orders, quarantine;
+};
+int store_counts(struct store *s, struct store_counts *out);
+
+/* Quarantined rows, newest first, after cursor id (0: from the newest). Caller decrefs. */
+int store_quarantine_list(struct store *s, int64_t before, int limit, json_t **out,
+                          struct errbuf *e);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * store_int.h — shared internals of the SQLite store; not for use outside
+ * src/store/.
+ *
+ * Statements are prepared once per connection and cached by the address of
+ * their SQL text, so every query is a `static const char SQL_...[]` and the
+ * cache lookup is a pointer compare.
+ */
+#ifndef RONDO_STORE_INT_H
+#define RONDO_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define STORE_STMT_MAX 96
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    int version;
+    int nstmt;
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } stmts[STORE_STMT_MAX];
+};
+
+/* Cached prepared statement for sql (reset and unbound); BUG() when sql is invalid. */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+
+/* Bind text or NULL when v is NULL. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+
+/* Column as a malloc-free borrowed string, NULL when SQL NULL. */
+const char *store_col_text(sqlite3_stmt *st, int i);
+
+/* Step a statement that returns no rows; ERR_DB with the SQLite message on failure. */
+int store_exec_stmt(struct store *s, sqlite3_stmt *st, struct errbuf *e);
+
+/* Run SQL text without results (schema, pragmas); ERR_DB on failure. */
+int store_exec(struct store *s, const char *sql, struct errbuf *e);
+
+/* Fill e with SQLite's message and return ERR_DB. */
+int store_dberr(struct store *s, struct errbuf *e, const char *what);
+
+/* Set a JSON field from column i of st, with SQL types mapped to JSON types. */
+void store_json_set_col(json_t *obj, const char *key, sqlite3_stmt *st, int i);
+
+/* Same, for a column holding JSON text: parsed, or the text itself if unparsable. */
+void store_json_set_jsoncol(json_t *obj, const char *key, sqlite3_stmt *st, int i);
+
+/* Same, for a column holding ms since the epoch: formatted as ISO 8601. */
+void store_json_set_timecol(json_t *obj, const char *key, sqlite3_stmt *st, int i);
+
+/* Same, for a column holding cents: a number with two decimals. */
+void store_json_set_moneycol(json_t *obj, const char *key, sqlite3_stmt *st, int i);
+
+/* The numbered migrations: migrations[i] brings the schema from version i to i+1. */
+extern const char *const store_migrations[];
+extern const int store_nmigrations;
+
+#endif

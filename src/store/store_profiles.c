@@ -1,0 +1,330 @@
+/*
+ * store_profiles.c — profiles (golden records), identities, raw records and
+ * merges.
+ *
+ * Invariants: an identity points at exactly one live profile (never at a
+ * tombstone: a merge moves them); a tombstone's merged_into points at a live
+ * profile (chains are shortened on each merge).
+ */
+#include <string.h>
+
+#include "base/clock.h"
+#include "store/store_int.h"
+
+const char *profile_field_name(enum profile_field f)
+{
+    static const char *const names[] = {
+#define PF_NAME(id, col) #col,
+        PROFILE_FIELDS(PF_NAME)
+#undef PF_NAME
+    };
+    return (unsigned)f < PF_COUNT ? names[f] : "?";
+}
+
+static const char SQL_IDENTITY_FIND[] =
+    "SELECT profile_id FROM identities WHERE type = ? AND value = ? AND source = ?";
+static const char SQL_IDENTITY_ADD[] =
+    "INSERT INTO identities(type, value, source, profile_id, created_at) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (type, value, source) DO NOTHING";
+static const char SQL_PROFILE_HAS_IDENTITY[] =
+    "SELECT 1 FROM identities WHERE profile_id = ? AND type = ? LIMIT 1";
+static const char SQL_PROFILE_CREATE[] =
+    "INSERT INTO profiles(source, created_at, updated_at) VALUES (?, ?, ?)";
+static const char SQL_PROFILE_UPDATE[] =
+    "UPDATE profiles SET"
+    " first_name = coalesce(?1, first_name), last_name = coalesce(?2, last_name),"
+    " gender = coalesce(?3, gender), birth_date = coalesce(?4, birth_date),"
+    " language = coalesce(?5, language), email = coalesce(?6, email),"
+    " phone = coalesce(?7, phone), street = coalesce(?8, street),"
+    " house_number = coalesce(?9, house_number), postal_code = coalesce(?10, postal_code),"
+    " city = coalesce(?11, city), country = coalesce(?12, country),"
+    " attributes = CASE WHEN ?13 IS NULL THEN attributes ELSE json_patch(attributes, ?13) END,"
+    " updated_at = ?14"
+    " WHERE id = ?15";
+static const char SQL_PROFILE_MERGED_INTO[] =
+    "SELECT merged_into FROM profiles WHERE id = ?";
+static const char SQL_RAW_ADD[] =
+    "INSERT INTO raw_records(profile_id, source, kind, external_id, message_id, payload,"
+    " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+int store_identity_find(struct store *s, const char *type, const char *value, const char *source,
+                        int64_t *profile_id)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_IDENTITY_FIND);
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, source ? source : "", -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *profile_id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+}
+
+int store_identity_add(struct store *s, const char *type, const char *value, const char *source,
+                       int64_t profile_id, int64_t now, int64_t *owner)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_IDENTITY_ADD);
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, source ? source : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, profile_id);
+    sqlite3_bind_int64(st, 5, now);
+    int rc = store_exec_stmt(s, st, NULL);
+    if (rc)
+        return rc;
+    if (sqlite3_changes(s->db) == 1) {
+        if (owner)
+            *owner = profile_id;
+        return 0;
+    }
+    int64_t cur = 0;
+    rc = store_identity_find(s, type, value, source, &cur);
+    if (rc)
+        return rc;
+    if (owner)
+        *owner = cur;
+    return cur == profile_id ? 0 : ERR_EXISTS;
+}
+
+bool store_profile_has_identity(struct store *s, int64_t profile_id, const char *type)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_PROFILE_HAS_IDENTITY);
+    sqlite3_bind_int64(st, 1, profile_id);
+    sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+    bool has = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return has;
+}
+
+int store_profile_create(struct store *s, const char *source, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_PROFILE_CREATE);
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_int64(st, 3, now);
+    int rc = store_exec_stmt(s, st, NULL);
+    if (!rc)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int store_profile_update(struct store *s, int64_t id, const char *const vals[PF_COUNT],
+                         json_t *custom, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_PROFILE_UPDATE);
+    for (int f = 0; f < PF_COUNT; f++)
+        store_bind_text(st, f + 1, vals[f]);
+    char *attrs = custom && json_object_size(custom) ? json_dumps(custom, JSON_COMPACT) : NULL;
+    if (attrs)
+        sqlite3_bind_text(st, 13, attrs, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 13);
+    free(attrs);
+    sqlite3_bind_int64(st, 14, now);
+    sqlite3_bind_int64(st, 15, id);
+    return store_exec_stmt(s, st, NULL);
+}
+
+int store_profile_resolve(struct store *s, int64_t id, int64_t *survivor)
+{
+    /* Merges keep chains flat, but follow a few hops in case an old one was not. */
+    for (int hops = 0; hops < 64; hops++) {
+        sqlite3_stmt *st = store_stmt(s, SQL_PROFILE_MERGED_INTO);
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+            sqlite3_reset(st);
+            return rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+        }
+        bool merged = sqlite3_column_type(st, 0) != SQLITE_NULL;
+        int64_t next = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        if (!merged) {
+            *survivor = id;
+            return 0;
+        }
+        id = next;
+    }
+    return ERR_DB;
+}
+
+int store_raw_record_add(struct store *s, int64_t profile_id, const char *source,
+                         const char *kind, const char *external_id, const char *message_id,
+                         const char *payload, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_RAW_ADD);
+    sqlite3_bind_int64(st, 1, profile_id);
+    sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+    store_bind_text(st, 4, external_id);
+    store_bind_text(st, 5, message_id);
+    sqlite3_bind_text(st, 6, payload, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, now);
+    return store_exec_stmt(s, st, NULL);
+}
+
+/* ---- merge -------------------------------------------------------------- */
+
+static const char SQL_MOVE_IDENTITIES[] = "UPDATE identities SET profile_id = ?1 WHERE profile_id = ?2";
+static const char SQL_MOVE_RAW[] = "UPDATE raw_records SET profile_id = ?1 WHERE profile_id = ?2";
+static const char SQL_MOVE_EVENTS[] = "UPDATE events SET profile_id = ?1 WHERE profile_id = ?2";
+static const char SQL_MOVE_ORDERS[] = "UPDATE orders SET profile_id = ?1 WHERE profile_id = ?2";
+static const char SQL_MOVE_CONSENT_HISTORY[] =
+    "UPDATE consent_history SET profile_id = ?1 WHERE profile_id = ?2";
+static const char SQL_FILL_GOLDEN[] =
+    "UPDATE profiles SET (first_name, last_name, gender, birth_date, language, email, phone,"
+    " street, house_number, postal_code, city, country, attributes, updated_at) ="
+    " (SELECT coalesce(s.first_name, a.first_name), coalesce(s.last_name, a.last_name),"
+    "  coalesce(s.gender, a.gender), coalesce(s.birth_date, a.birth_date),"
+    "  coalesce(s.language, a.language), coalesce(s.email, a.email),"
+    "  coalesce(s.phone, a.phone), coalesce(s.street, a.street),"
+    "  coalesce(s.house_number, a.house_number), coalesce(s.postal_code, a.postal_code),"
+    "  coalesce(s.city, a.city), coalesce(s.country, a.country),"
+    "  json_patch(a.attributes, s.attributes), ?3"
+    "  FROM profiles s, profiles a WHERE s.id = ?1 AND a.id = ?2)"
+    " WHERE id = ?1";
+static const char SQL_TOMBSTONE[] =
+    "UPDATE profiles SET merged_into = ?1, updated_at = ?3 WHERE id = ?2 OR merged_into = ?2";
+static const char SQL_MERGE_LOG[] =
+    "INSERT INTO merge_log(action, survivor_id, absorbed_id, rule, score, evidence, created_at)"
+    " VALUES ('merge', ?, ?, ?, ?, ?, ?)";
+/*
+ * The absorbed profile's consent replaces the survivor's when the survivor has
+ * none for that channel and purpose, or when it is newer; at equal times an
+ * opt-out wins. So an opt-out is never overridden by an older opt-in,
+ * whichever profile holds which.
+ */
+#define CONSENT_WINS                                                                   \
+    " a.profile_id = ?2 AND NOT EXISTS (SELECT 1 FROM consents s WHERE s.profile_id = ?1" \
+    " AND s.channel = a.channel AND s.purpose = a.purpose AND NOT (a.ts > s.ts OR"      \
+    " (a.ts = s.ts AND a.status = 'opted_out' AND s.status <> 'opted_out')))"
+static const char SQL_CONSENT_MERGE_HISTORY[] =
+    "INSERT INTO consent_history(profile_id, channel, purpose, status, source, wording, ip, ts,"
+    " recorded_at, note) SELECT ?1, channel, purpose, status, source, wording, ip, ts, ?3,"
+    " 'merge of profile ' || ?2 FROM consents a WHERE" CONSENT_WINS;
+static const char SQL_CONSENT_MERGE[] =
+    "INSERT INTO consents(profile_id, channel, purpose, status, source, wording, ip, ts,"
+    " updated_at) SELECT ?1, channel, purpose, status, source, wording, ip, ts, ?3"
+    " FROM consents a WHERE" CONSENT_WINS
+    " ON CONFLICT (profile_id, channel, purpose) DO UPDATE SET status = excluded.status,"
+    " source = excluded.source, wording = excluded.wording, ip = excluded.ip, ts = excluded.ts,"
+    " updated_at = excluded.updated_at";
+static const char SQL_CONSENT_DELETE_ALL[] = "DELETE FROM consents WHERE profile_id = ?";
+static const char SQL_CONSENT_UPSERT[] =
+    "INSERT INTO consents(profile_id, channel, purpose, status, source, wording, ip, ts,"
+    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (profile_id, channel, purpose) DO UPDATE SET status = excluded.status,"
+    " source = excluded.source, wording = excluded.wording, ip = excluded.ip, ts = excluded.ts,"
+    " updated_at = excluded.updated_at";
+static const char SQL_CONSENT_HISTORY_ADD[] =
+    "INSERT INTO consent_history(profile_id, channel, purpose, status, source, wording, ip, ts,"
+    " recorded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+static int move_rows(struct store *s, const char *sql, int64_t survivor, int64_t absorbed)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+    sqlite3_bind_int64(st, 1, survivor);
+    sqlite3_bind_int64(st, 2, absorbed);
+    return store_exec_stmt(s, st, NULL);
+}
+
+static int consent_write(struct store *s, const struct store_consent *c, int64_t now,
+                         const char *note)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_CONSENT_UPSERT);
+    sqlite3_bind_int64(st, 1, c->profile_id);
+    sqlite3_bind_text(st, 2, c->channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, c->purpose ? c->purpose : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, c->status, -1, SQLITE_STATIC);
+    store_bind_text(st, 5, c->source);
+    store_bind_text(st, 6, c->wording);
+    store_bind_text(st, 7, c->ip);
+    sqlite3_bind_int64(st, 8, c->ts);
+    sqlite3_bind_int64(st, 9, now);
+    int rc = store_exec_stmt(s, st, NULL);
+    if (rc)
+        return rc;
+    st = store_stmt(s, SQL_CONSENT_HISTORY_ADD);
+    sqlite3_bind_int64(st, 1, c->profile_id);
+    sqlite3_bind_text(st, 2, c->channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, c->purpose ? c->purpose : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, c->status, -1, SQLITE_STATIC);
+    store_bind_text(st, 5, c->source);
+    store_bind_text(st, 6, c->wording);
+    store_bind_text(st, 7, c->ip);
+    sqlite3_bind_int64(st, 8, c->ts);
+    sqlite3_bind_int64(st, 9, now);
+    store_bind_text(st, 10, note);
+    return store_exec_stmt(s, st, NULL);
+}
+
+int store_consent_set(struct store *s, const struct store_consent *c, int64_t now)
+{
+    return consent_write(s, c, now, NULL);
+}
+
+static int merge_consents(struct store *s, int64_t survivor, int64_t absorbed, int64_t now)
+{
+    static const char *const steps[] = {SQL_CONSENT_MERGE_HISTORY, SQL_CONSENT_MERGE};
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        sqlite3_stmt *st = store_stmt(s, steps[i]);
+        sqlite3_bind_int64(st, 1, survivor);
+        sqlite3_bind_int64(st, 2, absorbed);
+        sqlite3_bind_int64(st, 3, now);
+        int rc = store_exec_stmt(s, st, NULL);
+        if (rc)
+            return rc;
+    }
+    sqlite3_stmt *st = store_stmt(s, SQL_CONSENT_DELETE_ALL);
+    sqlite3_bind_int64(st, 1, absorbed);
+    return store_exec_stmt(s, st, NULL);
+}
+
+int store_profile_merge(struct store *s, int64_t survivor, int64_t absorbed, const char *rule,
+                        const char *evidence, double score, int64_t now)
+{
+    if (survivor == absorbed)
+        return ERR_INVALID;
+    /* Consent history moves first so the merge's own ledger entries follow it in order. */
+    int rc = move_rows(s, SQL_MOVE_CONSENT_HISTORY, survivor, absorbed);
+    if (!rc)
+        rc = merge_consents(s, survivor, absorbed, now);
+    if (!rc)
+        rc = move_rows(s, SQL_MOVE_IDENTITIES, survivor, absorbed);
+    if (!rc)
+        rc = move_rows(s, SQL_MOVE_RAW, survivor, absorbed);
+    if (!rc)
+        rc = move_rows(s, SQL_MOVE_EVENTS, survivor, absorbed);
+    if (!rc)
+        rc = move_rows(s, SQL_MOVE_ORDERS, survivor, absorbed);
+    if (rc)
+        return rc;
+
+    sqlite3_stmt *st = store_stmt(s, SQL_FILL_GOLDEN);
+    sqlite3_bind_int64(st, 1, survivor);
+    sqlite3_bind_int64(st, 2, absorbed);
+    sqlite3_bind_int64(st, 3, now);
+    rc = store_exec_stmt(s, st, NULL);
+    if (rc)
+        return rc;
+
+    st = store_stmt(s, SQL_TOMBSTONE);
+    sqlite3_bind_int64(st, 1, survivor);
+    sqlite3_bind_int64(st, 2, absorbed);
+    sqlite3_bind_int64(st, 3, now);
+    rc = store_exec_stmt(s, st, NULL);
+    if (rc)
+        return rc;
+
+    st = store_stmt(s, SQL_MERGE_LOG);
+    sqlite3_bind_int64(st, 1, survivor);
+    sqlite3_bind_int64(st, 2, absorbed);
+    sqlite3_bind_text(st, 3, rule, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 4, score);
+    store_bind_text(st, 5, evidence);
+    sqlite3_bind_int64(st, 6, now);
+    return store_exec_stmt(s, st, NULL);
+}

@@ -1,0 +1,289 @@
+/*
+ * store_view.c — read-side queries that build JSON for the API: the 360°
+ * profile view, identity search, consent history, quarantine, counts.
+ */
+#include "store/store_int.h"
+
+static const char SQL_VIEW_PROFILE[] =
+    "SELECT id, first_name, last_name, gender, birth_date, language, email, phone, street,"
+    " house_number, postal_code, city, country, attributes, lifecycle_stage, household_id,"
+    " merged_into, source, created_at, updated_at FROM profiles WHERE id = ?";
+static const char SQL_VIEW_IDENTITIES[] =
+    "SELECT type, value, source, created_at FROM identities WHERE profile_id = ? ORDER BY id";
+static const char SQL_VIEW_RAW[] =
+    "SELECT id, source, kind, external_id, message_id, payload, received_at FROM raw_records"
+    " WHERE profile_id = ? ORDER BY id DESC LIMIT 1000";
+static const char SQL_VIEW_ORDERS[] =
+    "SELECT id, source, external_id, status, currency, total_cents, revenue_cents,"
+    " refunded_cents, ordered_at, refunded_at FROM orders WHERE profile_id = ?"
+    " ORDER BY ordered_at DESC, id DESC LIMIT 1000";
+static const char SQL_VIEW_LINES[] =
+    "SELECT product_id, sku, name, category, price_cents, quantity FROM order_lines"
+    " WHERE order_id = ? ORDER BY id";
+static const char SQL_VIEW_EVENTS[] =
+    "SELECT id, type, name, properties, source, message_id, ts, received_at FROM events"
+    " WHERE profile_id = ? ORDER BY ts DESC, id DESC LIMIT 100";
+static const char SQL_VIEW_CONSENTS[] =
+    "SELECT channel, purpose, status, source, wording, ip, ts, updated_at FROM consents"
+    " WHERE profile_id = ? ORDER BY channel, purpose";
+static const char SQL_CONSENT_HISTORY[] =
+    "SELECT id, channel, purpose, status, source, wording, ip, ts, recorded_at, note"
+    " FROM consent_history WHERE profile_id = ? ORDER BY id";
+static const char SQL_IDENTITY_SEARCH[] =
+    "SELECT DISTINCT profile_id FROM identities WHERE type = ?1 AND value = ?2"
+    " AND (?3 IS NULL OR source = ?3) AND profile_id > ?4 ORDER BY profile_id LIMIT ?5";
+static const char SQL_COUNTS[] =
+    "SELECT (SELECT count(*) FROM profiles WHERE merged_into IS NULL),"
+    " (SELECT count(*) FROM identities), (SELECT count(*) FROM events),"
+    " (SELECT count(*) FROM orders), (SELECT count(*) FROM quarantine)";
+static const char SQL_QUARANTINE_LIST[] =
+    "SELECT id, source, kind, reason, field, payload, received_at FROM quarantine"
+    " WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2";
+
+/* Run st (bound to one profile id) and append one object per row, built by fn. */
+static json_t *rows_to_array(sqlite3_stmt *st, void (*fn)(struct store *, sqlite3_stmt *, json_t *),
+                             struct store *s)
+{
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *o = json_object();
+        fn(s, st, o);
+        json_array_append_new(arr, o);
+    }
+    sqlite3_reset(st);
+    return arr;
+}
+
+static void identity_row(struct store *s, sqlite3_stmt *st, json_t *o)
+{
+    (void)s;
+    store_json_set_col(o, "type", st, 0);
+    store_json_set_col(o, "value", st, 1);
+    store_json_set_col(o, "source", st, 2);
+    store_json_set_timecol(o, "created_at", st, 3);
+}
+
+static void raw_row(struct store *s, sqlite3_stmt *st, json_t *o)
+{
+    (void)s;
+    store_json_set_col(o, "id", st, 0);
+    store_json_set_col(o, "source", st, 1);
+    store_json_set_col(o, "kind", st, 2);
+    store_json_set_col(o, "external_id", st, 3);
+    store_json_set_col(o, "message_id", st, 4);
+    store_json_set_jsoncol(o, "payload", st, 5);
+    store_json_set_timecol(o, "received_at", st, 6);
+}
+
+static void line_row(struct store *s, sqlite3_stmt *st, json_t *o)
+{
+    (void)s;
+    store_json_set_col(o, "product_id", st, 0);
+    store_json_set_col(o, "sku", st, 1);
+    store_json_set_col(o, "name", st, 2);
+    store_json_set_col(o, "category", st, 3);
+    store_json_set_moneycol(o, "price", st, 4);
+    store_json_set_col(o, "quantity", st, 5);
+}
+
+static void order_row(struct store *s, sqlite3_stmt *st, json_t *o)
+{
+    store_json_set_col(o, "id", st, 0);
+    store_json_set_col(o, "source", st, 1);
+    store_json_set_col(o, "order_id", st, 2);
+    store_json_set_col(o, "status", st, 3);
+    store_json_set_col(o, "currency", st, 4);
+    store_json_set_moneycol(o, "total", st, 5);
+    store_json_set_moneycol(o, "revenue", st, 6);
+    store_json_set_moneycol(o, "refunded", st, 7);
+    store_json_set_timecol(o, "ordered_at", st, 8);
+    store_json_set_timecol(o, "refunded_at", st, 9);
+    sqlite3_stmt *ls = store_stmt(s, SQL_VIEW_LINES);
+    sqlite3_bind_int64(ls, 1, sqlite3_column_int64(st, 0));
+    json_object_set_new(o, "lines", rows_to_array(ls, line_row, s));
+}
+
+static void event_row(struct store *s, sqlite3_stmt *st, json_t *o)
+{
+    (void)s;
+    store_json_set_col(o, "id", st, 0);
+    store_json_set_col(o, "type", st, 1);
+    store_json_set_col(o, "name", st, 2);
+    store_json_set_jsoncol(o, "properties", st, 3);
+    store_json_set_col(o, "source", st, 4);
+    store_json_set_col(o, "message_id", st, 5);
+    store_json_set_timecol(o, "timestamp", st, 6);
+    store_json_set_timecol(o, "received_at", st, 7);
+}
+
+static void consent_row(struct store *s, sqlite3_stmt *st, json_t *o)
+{
+    (void)s;
+    store_json_set_col(o, "channel", st, 0);
+    store_json_set_col(o, "purpose", st, 1);
+    store_json_set_col(o, "status", st, 2);
+    json_t *proof = json_object();
+    store_json_set_col(proof, "source", st, 3);
+    store_json_set_col(proof, "wording", st, 4);
+    store_json_set_col(proof, "ip", st, 5);
+    store_json_set_timecol(proof, "time", st, 6);
+    json_object_set_new(o, "proof", proof);
+    store_json_set_timecol(o, "updated_at", st, 7);
+}
+
+static json_t *profile_array(struct store *s, const char *sql, int64_t id,
+                             void (*fn)(struct store *, sqlite3_stmt *, json_t *))
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+    sqlite3_bind_int64(st, 1, id);
+    return rows_to_array(st, fn, s);
+}
+
+/* Golden fields of one profile row; returns merged_into (0 when live) or -1 when absent. */
+static int64_t profile_golden(struct store *s, int64_t id, json_t *o)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_VIEW_PROFILE);
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return -1;
+    }
+    int64_t merged = sqlite3_column_int64(st, 16);
+    store_json_set_col(o, "id", st, 0);
+    for (int f = 0; f < PF_COUNT; f++)
+        store_json_set_col(o, profile_field_name(f), st, 1 + f);
+    store_json_set_jsoncol(o, "attributes", st, 13);
+    store_json_set_col(o, "lifecycle_stage", st, 14);
+    store_json_set_col(o, "household_id", st, 15);
+    store_json_set_col(o, "merged_into", st, 16);
+    store_json_set_col(o, "source", st, 17);
+    store_json_set_timecol(o, "created_at", st, 18);
+    store_json_set_timecol(o, "updated_at", st, 19);
+    sqlite3_reset(st);
+    return merged;
+}
+
+int store_profile_view(struct store *s, int64_t id, json_t **out, struct errbuf *e)
+{
+    json_t *o = json_object();
+    int64_t merged = profile_golden(s, id, o);
+    if (merged < 0) {
+        json_decref(o);
+        return err_set(e, ERR_NOT_FOUND, "no profile with id %lld", (long long)id);
+    }
+    if (merged > 0) {
+        int64_t survivor;
+        json_t *sv;
+        if (store_profile_resolve(s, id, &survivor) == 0 &&
+            store_profile_view(s, survivor, &sv, NULL) == 0) {
+            json_object_set_new(o, "merged_into", json_integer(survivor));
+            json_object_set_new(o, "profile", sv);
+        }
+        *out = o;
+        return 0;
+    }
+    json_object_set_new(o, "identities", profile_array(s, SQL_VIEW_IDENTITIES, id, identity_row));
+
+    json_t *raw = profile_array(s, SQL_VIEW_RAW, id, raw_row);
+    json_t *by_source = json_object();
+    size_t i;
+    json_t *r;
+    json_array_foreach(raw, i, r) {
+        const char *src = json_string_value(json_object_get(r, "source"));
+        json_t *list = json_object_get(by_source, src);
+        if (!list) {
+            list = json_array();
+            json_object_set_new(by_source, src, list);
+        }
+        json_array_append(list, r);
+    }
+    json_decref(raw);
+    json_object_set_new(o, "raw_records", by_source);
+
+    json_object_set_new(o, "orders", profile_array(s, SQL_VIEW_ORDERS, id, order_row));
+    json_object_set_new(o, "events", profile_array(s, SQL_VIEW_EVENTS, id, event_row));
+    json_object_set_new(o, "consents", profile_array(s, SQL_VIEW_CONSENTS, id, consent_row));
+    *out = o;
+    return 0;
+}
+
+int store_identity_search(struct store *s, const char *type, const char *value,
+                          const char *source, int64_t after, int limit, int64_t *ids, int *n)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_IDENTITY_SEARCH);
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    store_bind_text(st, 3, source);
+    sqlite3_bind_int64(st, 4, after);
+    sqlite3_bind_int(st, 5, limit);
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit)
+        ids[(*n)++] = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : ERR_DB;
+}
+
+static void history_row(struct store *s, sqlite3_stmt *st, json_t *o)
+{
+    (void)s;
+    store_json_set_col(o, "id", st, 0);
+    store_json_set_col(o, "channel", st, 1);
+    store_json_set_col(o, "purpose", st, 2);
+    store_json_set_col(o, "status", st, 3);
+    json_t *proof = json_object();
+    store_json_set_col(proof, "source", st, 4);
+    store_json_set_col(proof, "wording", st, 5);
+    store_json_set_col(proof, "ip", st, 6);
+    store_json_set_timecol(proof, "time", st, 7);
+    json_object_set_new(o, "proof", proof);
+    store_json_set_timecol(o, "recorded_at", st, 8);
+    store_json_set_col(o, "note", st, 9);
+}
+
+int store_consent_history(struct store *s, int64_t profile_id, json_t **out, struct errbuf *e)
+{
+    (void)e;
+    *out = profile_array(s, SQL_CONSENT_HISTORY, profile_id, history_row);
+    return 0;
+}
+
+int store_counts(struct store *s, struct store_counts *out)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_COUNTS);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->profiles = sqlite3_column_int64(st, 0);
+        out->identities = sqlite3_column_int64(st, 1);
+        out->events = sqlite3_column_int64(st, 2);
+        out->orders = sqlite3_column_int64(st, 3);
+        out->quarantine = sqlite3_column_int64(st, 4);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ERR_DB;
+}
+
+static void quarantine_row(struct store *s, sqlite3_stmt *st, json_t *o)
+{
+    (void)s;
+    store_json_set_col(o, "id", st, 0);
+    store_json_set_col(o, "source", st, 1);
+    store_json_set_col(o, "kind", st, 2);
+    store_json_set_col(o, "reason", st, 3);
+    store_json_set_col(o, "field", st, 4);
+    json_object_set_new(o, "payload",
+                        json_stringn_nocheck((const char *)sqlite3_column_blob(st, 5),
+                                             (size_t)sqlite3_column_bytes(st, 5)));
+    store_json_set_timecol(o, "received_at", st, 6);
+}
+
+int store_quarantine_list(struct store *s, int64_t before, int limit, json_t **out,
+                          struct errbuf *e)
+{
+    (void)e;
+    sqlite3_stmt *st = store_stmt(s, SQL_QUARANTINE_LIST);
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int(st, 2, limit);
+    *out = rows_to_array(st, quarantine_row, s);
+    return 0;
+}

@@ -1,0 +1,151 @@
+/*
+ * writer.c — group commit: one thread, one connection, one fsync per group.
+ *
+ * The queue is a singly linked FIFO under one mutex. The thread swaps the
+ * whole queue out at once, so requests that arrive while a group commits
+ * form the next group: the busier the server, the larger the groups.
+ */
+#include "store/writer.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "base/clock.h"
+#include "base/xalloc.h"
+
+struct writer {
+    struct store *store;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct writer_job *head, *tail;
+    size_t depth;
+    bool stopping, stopped;
+    struct writer_stats stats;
+};
+
+static void run_group(struct writer *w, struct writer_job *jobs, size_t n)
+{
+    struct errbuf e = {{0}, {0}};
+    int64_t t0 = clock_mono_us();
+    int rc = store_begin(w->store, &e);
+    for (struct writer_job *j = jobs; j && !rc; j = j->next) {
+        err_clear(&j->err);
+        j->rc = store_savepoint(w->store, &j->err);
+        if (!j->rc)
+            j->rc = j->apply(w->store, j, &j->err);
+        if (j->rc)
+            store_savepoint_rollback(w->store);
+        else
+            j->rc = store_savepoint_release(w->store, &j->err);
+    }
+    if (!rc)
+        rc = store_commit(w->store, &e);
+    if (rc)
+        store_rollback(w->store);
+    if (w->stats.on_commit)
+        w->stats.on_commit(w->stats.ctx, clock_mono_us() - t0, n);
+    struct writer_job *j = jobs;
+    while (j) {
+        struct writer_job *next = j->next;
+        if (rc)
+            j->done(j, rc, &e);
+        else
+            j->done(j, j->rc, &j->err);
+        j = next;
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->head && !w->stopping)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->head && w->stopping)
+            break;
+        struct writer_job *jobs = w->head;
+        size_t n = w->depth;
+        w->head = w->tail = NULL;
+        w->depth = 0;
+        pthread_mutex_unlock(&w->mu);
+        run_group(w, jobs, n);
+        pthread_mutex_lock(&w->mu);
+    }
+    w->stopped = true;
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+int writer_new(const char *path, const struct writer_stats *stats, struct writer **out,
+               struct errbuf *e)
+{
+    struct writer *w = xcalloc(1, sizeof(*w));
+    int rc = store_open(path, 0, &w->store, e);
+    if (rc) {
+        free(w);
+        return rc;
+    }
+    if (stats)
+        w->stats = *stats;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (pthread_create(&w->thread, NULL, writer_main, w)) {
+        store_close(w->store);
+        free(w);
+        return err_set(e, ERR_IO, "cannot start the writer thread");
+    }
+    *out = w;
+    return 0;
+}
+
+int writer_submit(struct writer *w, struct writer_job *job)
+{
+    pthread_mutex_lock(&w->mu);
+    if (w->stopping) {
+        pthread_mutex_unlock(&w->mu);
+        return ERR_BUSY;
+    }
+    job->next = NULL;
+    if (w->tail)
+        w->tail->next = job;
+    else
+        w->head = job;
+    w->tail = job;
+    w->depth++;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+size_t writer_depth(struct writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    size_t n = w->depth;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+void writer_stop(struct writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    bool joined = w->stopping;
+    w->stopping = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    if (!joined)
+        pthread_join(w->thread, NULL);
+}
+
+void writer_free(struct writer *w)
+{
+    if (!w)
+        return;
+    writer_stop(w);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    store_close(w->store);
+    free(w);
+}
