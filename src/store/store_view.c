@@ -2,6 +2,10 @@
  * store_view.c — read-side queries that build JSON for the API: the 360°
  * profile view, identity search, consent history, quarantine, counts.
  */
+#include <sodium.h>
+#include <stdlib.h>
+
+#include "base/xalloc.h"
 #include "store/store_int.h"
 
 static const char SQL_VIEW_PROFILE[] =
@@ -271,9 +275,20 @@ static void quarantine_row(struct store *s, sqlite3_stmt *st, json_t *o)
     store_json_set_col(o, "kind", st, 2);
     store_json_set_col(o, "reason", st, 3);
     store_json_set_col(o, "field", st, 4);
-    json_object_set_new(o, "payload",
-                        json_stringn_nocheck((const char *)sqlite3_column_blob(st, 5),
-                                             (size_t)sqlite3_column_bytes(st, 5)));
+    /* Kept as received; input that is not UTF-8 is shown in base64 instead. */
+    const char *p = (const char *)sqlite3_column_blob(st, 5);
+    size_t n = (size_t)sqlite3_column_bytes(st, 5);
+    json_t *text = json_stringn(p ? p : "", n);
+    if (text) {
+        json_object_set_new(o, "payload", text);
+    } else {
+        size_t b64len = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
+        char *b64 = xmalloc(b64len);
+        sodium_bin2base64(b64, b64len, (const unsigned char *)p, n,
+                          sodium_base64_VARIANT_ORIGINAL);
+        json_object_set_new(o, "payload_base64", json_string(b64));
+        free(b64);
+    }
     store_json_set_timecol(o, "received_at", st, 6);
 }
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make run`: creates demo.db with demo data when absent, then starts rondo on
+# 127.0.0.1:8080 and prints the keys and three commands to try.
+# demo.keys keeps the demo workspace's keys so later runs can print them again;
+# a real workspace's keys are shown once only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DB=${RONDO_DB:-demo.db}
+LISTEN=${RONDO_LISTEN:-127.0.0.1:8080}
+KEYS=${DB%.db}.keys
+
+if [ ! -e "$DB" ]; then
+  ./rondo init --db "$DB" > "$KEYS"
+  chmod 600 "$KEYS"
+  ./rondo demo --db "$DB" --people 300
+fi
+
+admin=$(sed -n 's/^admin key: //p' "$KEYS" 2>/dev/null || true)
+write=$(sed -n 's/^write key (source default): //p' "$KEYS" 2>/dev/null || true)
+base="http://$LISTEN"
+
+cat <<MSG
+
+rondo demo workspace: $DB
+  admin key:                  ${admin:-"(not known: see rondo key create)"}
+  write key (source default): ${write:-"(not known: see rondo key create)"}
+
+Try:
+  curl -s -u '$write:' $base/v1/identify -H 'Content-Type: application/json' \\
+       -d '{"userId":"u-42","traits":{"email":"ann@example.com","firstName":"Ann","lastName":"Peeters"}}'
+  curl -s -H 'Authorization: Bearer $admin' '$base/api/v1/profiles?identity=email:ann@example.com'
+  curl -s -H 'Authorization: Bearer $admin' $base/api/v1/profiles/1
+
+Stop with Ctrl-C.
+MSG
+
+exec ./rondo serve --db "$DB" --listen "$LISTEN"
