@@ -212,7 +212,7 @@ static const char SQL_CONSENT_MERGE[] =
     " ON CONFLICT (profile_id, channel, purpose) DO UPDATE SET status = excluded.status,"
     " source = excluded.source, wording = excluded.wording, ip = excluded.ip, ts = excluded.ts,"
     " updated_at = excluded.updated_at";
-static const char SQL_CONSENT_DELETE_ALL[] = "DELETE FROM consents WHERE profile_id = ?";
+static const char SQL_CONSENT_DELETE_ALL[] = "DELETE FROM consents WHERE profile_id = ?2";
 static const char SQL_CONSENT_UPSERT[] =
     "INSERT INTO consents(profile_id, channel, purpose, status, source, wording, ip, ts,"
     " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -223,11 +223,15 @@ static const char SQL_CONSENT_HISTORY_ADD[] =
     "INSERT INTO consent_history(profile_id, channel, purpose, status, source, wording, ip, ts,"
     " recorded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-static int move_rows(struct store *s, const char *sql, int64_t survivor, int64_t absorbed)
+/* Run a merge step bound to (?1 survivor, ?2 absorbed, ?3 now). */
+static int merge_step(struct store *s, const char *sql, int64_t survivor, int64_t absorbed,
+                      int64_t now)
 {
     sqlite3_stmt *st = store_stmt(s, sql);
     sqlite3_bind_int64(st, 1, survivor);
     sqlite3_bind_int64(st, 2, absorbed);
+    if (sqlite3_bind_parameter_count(st) >= 3)
+        sqlite3_bind_int64(st, 3, now);
     return store_exec_stmt(s, st, NULL);
 }
 
@@ -266,60 +270,25 @@ int store_consent_set(struct store *s, const struct store_consent *c, int64_t no
     return consent_write(s, c, now, NULL);
 }
 
-static int merge_consents(struct store *s, int64_t survivor, int64_t absorbed, int64_t now)
-{
-    static const char *const steps[] = {SQL_CONSENT_MERGE_HISTORY, SQL_CONSENT_MERGE};
-    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-        sqlite3_stmt *st = store_stmt(s, steps[i]);
-        sqlite3_bind_int64(st, 1, survivor);
-        sqlite3_bind_int64(st, 2, absorbed);
-        sqlite3_bind_int64(st, 3, now);
-        int rc = store_exec_stmt(s, st, NULL);
-        if (rc)
-            return rc;
-    }
-    sqlite3_stmt *st = store_stmt(s, SQL_CONSENT_DELETE_ALL);
-    sqlite3_bind_int64(st, 1, absorbed);
-    return store_exec_stmt(s, st, NULL);
-}
-
 int store_profile_merge(struct store *s, int64_t survivor, int64_t absorbed, const char *rule,
                         const char *evidence, double score, int64_t now)
 {
+    /* Order matters: consent history moves before the merge adds its own ledger entries. */
+    static const char *const steps[] = {
+        SQL_MOVE_CONSENT_HISTORY, SQL_CONSENT_MERGE_HISTORY, SQL_CONSENT_MERGE,
+        SQL_CONSENT_DELETE_ALL,   SQL_MOVE_IDENTITIES,       SQL_MOVE_RAW,
+        SQL_MOVE_EVENTS,          SQL_MOVE_ORDERS,           SQL_FILL_GOLDEN,
+        SQL_TOMBSTONE,
+    };
     if (survivor == absorbed)
         return ERR_INVALID;
-    /* Consent history moves first so the merge's own ledger entries follow it in order. */
-    int rc = move_rows(s, SQL_MOVE_CONSENT_HISTORY, survivor, absorbed);
-    if (!rc)
-        rc = merge_consents(s, survivor, absorbed, now);
-    if (!rc)
-        rc = move_rows(s, SQL_MOVE_IDENTITIES, survivor, absorbed);
-    if (!rc)
-        rc = move_rows(s, SQL_MOVE_RAW, survivor, absorbed);
-    if (!rc)
-        rc = move_rows(s, SQL_MOVE_EVENTS, survivor, absorbed);
-    if (!rc)
-        rc = move_rows(s, SQL_MOVE_ORDERS, survivor, absorbed);
-    if (rc)
-        return rc;
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        int rc = merge_step(s, steps[i], survivor, absorbed, now);
+        if (rc)
+            return rc;
+    }
 
-    sqlite3_stmt *st = store_stmt(s, SQL_FILL_GOLDEN);
-    sqlite3_bind_int64(st, 1, survivor);
-    sqlite3_bind_int64(st, 2, absorbed);
-    sqlite3_bind_int64(st, 3, now);
-    rc = store_exec_stmt(s, st, NULL);
-    if (rc)
-        return rc;
-
-    st = store_stmt(s, SQL_TOMBSTONE);
-    sqlite3_bind_int64(st, 1, survivor);
-    sqlite3_bind_int64(st, 2, absorbed);
-    sqlite3_bind_int64(st, 3, now);
-    rc = store_exec_stmt(s, st, NULL);
-    if (rc)
-        return rc;
-
-    st = store_stmt(s, SQL_MERGE_LOG);
+    sqlite3_stmt *st = store_stmt(s, SQL_MERGE_LOG);
     sqlite3_bind_int64(st, 1, survivor);
     sqlite3_bind_int64(st, 2, absorbed);
     sqlite3_bind_text(st, 3, rule, -1, SQLITE_STATIC);
