@@ -42,9 +42,12 @@ void arena_release(struct arena *a)
 void *arena_alloc(struct arena *a, size_t n)
 {
     const size_t align = alignof(max_align_t);
+    if (n > a->limit || n > SIZE_MAX - align)
+        return NULL;
+    /* Round first so that the padding counts against the limit too. */
+    n = (n + align - 1) & ~(align - 1);
     if (n > a->limit || a->used > a->limit - n)
         return NULL;
-    n = (n + align - 1) & ~(align - 1);
     struct arena_block *b = a->head;
     if (!b || b->size - b->off < n) {
         size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;

@@ -107,7 +107,7 @@ int buf_addf(struct buf *b, const char *fmt, ...)
 int buf_add_json_escaped(struct buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t start = 0;
+    size_t start = 0, len0 = b->len;
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -131,6 +131,11 @@ int buf_add_json_escaped(struct buf *b, const char *s, size_t n)
     }
     if (!rc)
         rc = buf_add(b, s + start, n - start);
+    if (rc) {
+        /* Like every append: a refused one leaves the buffer as it was. */
+        b->len = len0;
+        b->ptr[len0] = '\0';
+    }
     return rc;
 }
 

@@ -127,10 +127,14 @@ int time_parse_iso8601(const char *s, int64_t *out_ms)
             int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
             if (digits(&p, 2, &oh))
                 return ERR_INVALID;
-            if (*p == ':')
+            if (*p == ':') {
+                /* "+01:" is not an offset: after the colon the minutes are required */
                 p++;
-            if (*p && digits(&p, 2, &om))
+                if (digits(&p, 2, &om))
+                    return ERR_INVALID;
+            } else if (*p && digits(&p, 2, &om)) {
                 return ERR_INVALID;
+            }
             if (oh > 23 || om > 59)
                 return ERR_INVALID;
             offset_min = sign * (oh * 60 + om);

@@ -121,7 +121,13 @@ static int dump_cb(const char *p, size_t n, void *data)
 
 int json_dump_buf(const json_t *v, struct buf *b)
 {
-    return json_dump_callback(v, dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY) ? ERR_TOO_BIG : 0;
+    size_t len0 = b->len;
+    if (json_dump_callback(v, dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY) == 0)
+        return 0;
+    /* Like every buf append: a refused one leaves the buffer as it was. */
+    b->len = len0;
+    b->ptr[len0] = '\0';
+    return ERR_TOO_BIG;
 }
 
 char *json_dump_str(const json_t *v)

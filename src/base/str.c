@@ -34,7 +34,8 @@ bool str_cut(struct str s, char sep, struct str *head, struct str *tail)
     const char *p = s.len ? memchr(s.ptr, sep, s.len) : NULL;
     if (!p) {
         *head = s;
-        *tail = str_make(s.ptr + s.len, 0);
+        /* s.ptr may be NULL for an empty view, and NULL + 0 is undefined */
+        *tail = str_make(s.len ? s.ptr + s.len : s.ptr, 0);
         return false;
     }
     *head = str_make(s.ptr, (size_t)(p - s.ptr));

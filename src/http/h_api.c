@@ -282,11 +282,14 @@ void h_quarantine(struct request *r)
         return;
     json_t *rows;
     struct store *s = store_pool_get(r->srv->readers);
-    store_quarantine_list(s, cursor, limit, &rows, NULL);
+    /* One row more than asked tells whether there is a next page (as in the profile search). */
+    store_quarantine_list(s, cursor, limit + 1, &rows, NULL);
     store_pool_put(r->srv->readers, s);
     json_t *next = json_null();
     size_t n = json_array_size(rows);
-    if (n == (size_t)limit) {
+    if (n > (size_t)limit) {
+        json_array_remove(rows, n - 1);
+        n = (size_t)limit;
         json_t *last = json_object_get(json_array_get(rows, n - 1), "id");
         char c[24];
         snprintf(c, sizeof(c), "%lld", (long long)json_integer_value(last));

@@ -227,6 +227,13 @@ static int parse_batch(struct ingest_request *r, int64_t now, struct errbuf *e)
         return rc;
     if (!batch)
         return err_field(e, ERR_INVALID, "batch", "field 'batch' is required");
+    /* The batch's shared fields are checked once, as the request's own. */
+    json_t *ctx;
+    int64_t sent;
+    bool has_sent;
+    if ((rc = json_get_obj(r->root, "context", "", &ctx, e)) ||
+        (rc = json_get_time(r->root, "sentAt", "", &sent, &has_sent, e)))
+        return rc;
     size_t n = json_array_size(batch);
     if (n > SEG_MAX_BATCH_EVENTS)
         return err_field(e, ERR_TOO_BIG, "batch", "a batch holds at most %d events, got %zu",
@@ -240,7 +247,7 @@ static int parse_batch(struct ingest_request *r, int64_t now, struct errbuf *e)
         struct seg_msg *m = &r->msgs[r->nmsgs];
         int prc;
         if (size > SEG_MAX_EVENT_BYTES)
-            prc = err_field(&ie, ERR_TOO_BIG, "batch", "event %zu is %zu bytes, the limit is %d",
+            prc = err_field(&ie, ERR_TOO_BIG, "", "event %zu is %zu bytes, the limit is %d",
                             i, size, SEG_MAX_EVENT_BYTES);
         else
             prc = seg_parse(item, -1, r->root, now, &r->arena, m, &ie);
@@ -270,6 +277,11 @@ static int parse_batch(struct ingest_request *r, int64_t now, struct errbuf *e)
 int ingest_request_parse(struct ingest_request *r, const char *source, int type,
                          const char *body, size_t len, int64_t now, struct errbuf *e)
 {
+    struct errbuf local;
+    if (!e) {
+        err_clear(&local);
+        e = &local;
+    }
     memset(r, 0, sizeof(*r));
     arena_init(&r->arena, 0);
     r->source = source;

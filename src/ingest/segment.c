@@ -185,9 +185,10 @@ static int parse_traits(struct seg_msg *m, struct arena *a, struct errbuf *e)
             return err_field(e, ERR_INVALID, "traits.birthday",
                              "field 'traits.birthday' must be an ISO 8601 date, got \"%.40s\"",
                              birthday);
-        char d[32];
-        time_format_iso8601(ms, d, sizeof(d));
-        m->fields[PF_BIRTH_DATE] = arena_strndup(a, d, 10);
+        /* A birth date is a calendar date, not an instant: keep the date as
+         * written ("1990-05-17T00:00:00+02:00" is the 17th, not the 16th in UTC).
+         * A valid timestamp always starts with YYYY-MM-DD. */
+        m->fields[PF_BIRTH_DATE] = arena_strndup(a, birthday, 10);
     }
     json_t *addr;
     if ((rc = json_get_obj(t, "address", "traits", &addr, e)))
@@ -252,13 +253,22 @@ static int parse_products(struct seg_msg *m, json_t *products, struct arena *a, 
             return rc;
         if (!has)
             qty = 1;
-        if (qty < 0 || qty > 1e9 || qty != floor(qty))
-            return err_field(e, ERR_INVALID, path, "field '%s.quantity' must be a whole number >= 0",
-                             path);
-        if (money_cents(price, &l->price_cents))
-            return err_field(e, ERR_INVALID, path, "field '%s.price' is out of range", path);
+        char field[96];
+        if (qty < 0 || qty > 1e9 || qty != floor(qty)) {
+            snprintf(field, sizeof(field), "%s.quantity", path);
+            return err_field(e, ERR_INVALID, field, "field '%s' must be a whole number >= 0",
+                             field);
+        }
+        if (money_cents(price, &l->price_cents)) {
+            snprintf(field, sizeof(field), "%s.price", path);
+            return err_field(e, ERR_INVALID, field, "field '%s' is out of range", field);
+        }
         l->quantity = (int64_t)qty;
-        sum += l->price_cents * l->quantity;
+        int64_t line;
+        if (__builtin_mul_overflow(l->price_cents, l->quantity, &line) ||
+            __builtin_add_overflow(sum, line, &sum))
+            return err_field(e, ERR_INVALID, path, "field '%s' makes the order total out of range",
+                             path);
     }
     m->order.lines = lines;
     m->order.nlines = n;
@@ -473,7 +483,7 @@ int seg_parse(json_t *msg, int type, json_t *batch_ctx, int64_t now, struct aren
     memset(out, 0, sizeof(*out));
     out->raw = msg;
     if (!json_is_object(msg))
-        return err_field(e, ERR_INVALID, "body", "a message must be a JSON object");
+        return err_field(e, ERR_INVALID, type < 0 ? "" : "body", "a message must be a JSON object");
     if (type < 0) {
         const char *tname;
         int rc = json_get_str(msg, "type", "", &tname, e);

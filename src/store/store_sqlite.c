@@ -76,21 +76,39 @@ int store_exec_stmt(struct store *s, sqlite3_stmt *st, struct errbuf *e)
     return 0;
 }
 
-static int read_version(struct store *s, int *version, struct errbuf *e)
+/* Count rows of a one-value query into *out. */
+static int query_int(struct store *s, const char *sql, int *out, struct errbuf *e)
 {
-    int rc = store_exec(s,
-                        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                        " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
-                        e);
-    if (rc)
-        return rc;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
-                           &st, NULL) != SQLITE_OK)
-        return store_dberr(s, e, "reading the schema version");
-    *version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return err_set(e, ERR_IO, "%s is not a rondo workspace: %s", s->path,
+                       sqlite3_errmsg(s->db));
+    *out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
     return 0;
+}
+
+/*
+ * Version 0 is an empty database. A database with tables but no
+ * schema_migrations is someone else's, and is never touched.
+ */
+static int read_version(struct store *s, int *version, struct errbuf *e)
+{
+    int has_table = 0, ntables = 0;
+    int rc = query_int(s,
+                       "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                       " AND name = 'schema_migrations'",
+                       &has_table, e);
+    if (!rc)
+        rc = query_int(s, "SELECT count(*) FROM sqlite_master", &ntables, e);
+    if (rc)
+        return rc;
+    *version = 0;
+    if (!has_table)
+        return ntables ? err_set(e, ERR_DB, "%s is a SQLite database but not a rondo workspace",
+                                 s->path)
+                       : 0;
+    return query_int(s, "SELECT coalesce(max(version), 0) FROM schema_migrations", version, e);
 }
 
 static int migrate(struct store *s, struct errbuf *e)
@@ -101,6 +119,11 @@ static int migrate(struct store *s, struct errbuf *e)
                  "INSERT INTO schema_migrations(version, applied_at) VALUES (%d, %lld)", v + 1,
                  (long long)clock_now());
         int rc = store_exec(s, "BEGIN IMMEDIATE", e);
+        if (!rc)
+            rc = store_exec(s,
+                            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                            " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                            e);
         if (!rc)
             rc = store_exec(s, store_migrations[v], e);
         if (!rc)
@@ -138,15 +161,13 @@ int store_open(const char *path, int flags, struct store **out, struct errbuf *e
         goto out_close;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    rc = read_version(s, &s->version, e);
+    if (rc)
+        goto out_close;
     rc = store_exec(s,
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                     "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;",
                     e);
-    if (rc) {
-        rc = err_set(e, ERR_IO, "%s is not a rondo workspace (%s)", path, e ? e->msg : "");
-        goto out_close;
-    }
-    rc = read_version(s, &s->version, e);
     if (rc)
         goto out_close;
     if (s->version > STORE_SCHEMA_VERSION) {
