@@ -24,10 +24,16 @@ static int verify(struct request *r, const char *key)
     return rc;
 }
 
-int http_auth_write_key(struct request *r)
+int http_auth_write_key(struct request *r, const char *body_key)
 {
     char key[AUTH_KEY_MAX];
-    if (auth_parse_basic(http_header(r, "Authorization"), key) || verify(r, key)) {
+    const char *hdr = http_header(r, "Authorization");
+    int rc = hdr ? auth_parse_basic(hdr, key) : ERR_UNAUTHORIZED;
+    if (!hdr && body_key && strlen(body_key) < sizeof(key)) {
+        snprintf(key, sizeof(key), "%s", body_key);
+        rc = 0;
+    }
+    if (rc || verify(r, key)) {
         http_reply_error(r, ERR_UNAUTHORIZED, 401, "Authorization",
                          "a valid write key is required as the user name of HTTP Basic auth");
         return -1;

@@ -79,11 +79,13 @@ static int route_type(enum route_id id)
 
 void h_ingest(struct request *r)
 {
-    if (http_auth_write_key(r))
-        return;
+    /* Parse first: browser SDKs send the write key in the body, not in a header. */
     struct errbuf e = {{0}, {0}};
-    int rc = ingest_request_parse(&r->ingest, r->key.source, route_type(r->route), r->body.ptr,
-                                  r->body.len, clock_now(), &e);
+    int rc = ingest_request_parse(&r->ingest, NULL, route_type(r->route), r->body.ptr, r->body.len,
+                                  clock_now(), &e);
+    if (http_auth_write_key(r, r->ingest.write_key))
+        return;
+    r->ingest.source = r->key.source;
     if (rc == ERR_TOO_BIG) {
         http_reply_errbuf(r, rc, &e);
         return;

@@ -48,6 +48,9 @@ struct request {
     const char *url;
     struct buf body;
     bool body_too_big;
+    size_t discarded;  /* body bytes read and dropped after an early reply */
+    const char *allow; /* methods of the matched path, for a 405 */
+    bool cors;         /* a /v1/ endpoint that browsers may call */
     struct arena arena;
     enum route_id route;
     const char *params[HTTP_MAX_PARAMS]; /* path parameters, in the arena */
@@ -102,12 +105,13 @@ void http_defer(struct request *r);
 void http_resume(struct request *r);
 
 /*
- * Authenticate: ingest endpoints take HTTP Basic (write key as user name);
- * the management API takes Bearer. On failure replies 401/403 itself and
- * returns non-zero. min_role is the weakest role admitted (ROLE_MARKETER
- * admits admin and marketer).
+ * Authenticate: ingest endpoints take HTTP Basic (write key as user name),
+ * or, without an Authorization header, the body's writeKey (body_key, may be
+ * NULL) as browser SDKs send it; the management API takes Bearer. On failure
+ * replies 401/403 itself and returns non-zero. min_role is the weakest role
+ * admitted (ROLE_MARKETER admits admin and marketer).
  */
-int http_auth_write_key(struct request *r);
+int http_auth_write_key(struct request *r, const char *body_key);
 int http_auth_api(struct request *r, enum auth_role min_role);
 
 /* Handlers. */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -48,6 +49,14 @@ static const struct route routes[] = {
     {"POST", "/v1/group", RT_V1_GROUP, h_ingest, SEG_MAX_EVENT_BYTES},
     {"POST", "/v1/alias", RT_V1_ALIAS, h_ingest, SEG_MAX_EVENT_BYTES},
     {"POST", "/v1/batch", RT_V1_BATCH, h_ingest, SEG_MAX_REQUEST_BYTES},
+    /* analytics.js (the browser SDK) posts to one-letter paths */
+    {"POST", "/v1/i", RT_V1_IDENTIFY, h_ingest, SEG_MAX_EVENT_BYTES},
+    {"POST", "/v1/t", RT_V1_TRACK, h_ingest, SEG_MAX_EVENT_BYTES},
+    {"POST", "/v1/p", RT_V1_PAGE, h_ingest, SEG_MAX_EVENT_BYTES},
+    {"POST", "/v1/s", RT_V1_SCREEN, h_ingest, SEG_MAX_EVENT_BYTES},
+    {"POST", "/v1/g", RT_V1_GROUP, h_ingest, SEG_MAX_EVENT_BYTES},
+    {"POST", "/v1/a", RT_V1_ALIAS, h_ingest, SEG_MAX_EVENT_BYTES},
+    {"POST", "/v1/b", RT_V1_BATCH, h_ingest, SEG_MAX_REQUEST_BYTES},
     {"GET", "/api/v1/profiles/{id}/consents/history", RT_API_CONSENT_HISTORY, h_consent_history, 0},
     {"PUT", "/api/v1/profiles/{id}/consents/{channel}", RT_API_CONSENT_PUT, h_consent_put, 64 * 1024},
     {"GET", "/api/v1/profiles/{id}", RT_API_PROFILE, h_profile_get, 0},
@@ -79,17 +88,24 @@ static bool route_match(const char *pattern, const char *url, struct request *r)
     return !*pattern && !*url;
 }
 
-static const struct route *route_find(struct request *r, bool *method_mismatch)
+/* The route for the request; NULL when none, with r->allow set when the path exists. */
+static const struct route *route_find(struct request *r)
 {
-    *method_mismatch = false;
-    for (size_t i = 0; i < NROUTES; i++) {
+    struct buf allow;
+    const struct route *found = NULL;
+    buf_init(&allow, 256);
+    for (size_t i = 0; i < NROUTES && !found; i++) {
         if (!route_match(routes[i].pattern, r->url, r))
             continue;
         if (strcmp(routes[i].method, r->method) == 0)
-            return &routes[i];
-        *method_mismatch = true;
+            found = &routes[i];
+        else if (!strstr(allow.ptr, routes[i].method))
+            buf_addf(&allow, "%s%s", allow.len ? ", " : "", routes[i].method);
     }
-    return NULL;
+    if (!found && allow.len)
+        r->allow = arena_strdup(&r->arena, allow.ptr);
+    buf_release(&allow);
+    return found;
 }
 
 /* ---- replies ------------------------------------------------------------- */
@@ -175,12 +191,20 @@ static enum MHD_Result send_reply(struct request *r)
     }
     MHD_add_response_header(resp, "Content-Type",
                             r->content_type ? r->content_type : "application/json");
-    if (r->route >= RT_V1_IDENTIFY && r->route <= RT_V1_BATCH)
+    if (r->cors) {
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+        MHD_add_response_header(resp, "Access-Control-Allow-Methods", "POST, OPTIONS");
+        MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                                "Authorization, Content-Type");
+        MHD_add_response_header(resp, "Access-Control-Max-Age", "86400");
+    }
     if (atomic_load(&stopping))
         MHD_add_response_header(resp, "Connection", "close");
-    if (r->status == 405)
-        MHD_add_response_header(resp, "Allow", "GET, POST, PUT");
+    if (r->status == 405 && r->allow)
+        MHD_add_response_header(resp, "Allow", r->allow);
+    if (r->status == 401)
+        MHD_add_response_header(resp, "WWW-Authenticate",
+                                r->cors ? "Basic realm=\"rondo\"" : "Bearer realm=\"rondo\"");
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     r->state = REQ_SENT;
@@ -194,6 +218,7 @@ static void preflight(struct request *r)
     http_reply_text(r, 204, "text/plain", "", 0);
 }
 
+/* Route the request and check its declared size; may set an early reply. */
 static void on_first_call(struct server *srv, struct request *r, struct MHD_Connection *conn,
                           const char *url, const char *method)
 {
@@ -206,16 +231,17 @@ static void on_first_call(struct server *srv, struct request *r, struct MHD_Conn
     buf_init(&r->reply, 0);
     arena_init(&r->arena, 1 << 20);
     r->route = RT_NOT_FOUND;
+    r->cors = strncmp(url, "/v1/", 4) == 0;
 
-    bool mismatch;
-    const struct route *rt = route_find(r, &mismatch);
-    if (!rt && strcmp(method, "OPTIONS") == 0 && strncmp(url, "/v1/", 4) == 0) {
+    const struct route *rt = route_find(r);
+    if (!rt && r->cors && strcmp(method, "OPTIONS") == 0) {
         preflight(r);
         return;
     }
     if (!rt) {
-        if (mismatch)
-            http_reply_error(r, ERR_METHOD, 405, NULL, "%s is not allowed on %s", method, url);
+        if (r->allow)
+            http_reply_error(r, ERR_METHOD, 405, NULL, "%s is not allowed on %s; use %s", method,
+                             url, r->allow);
         else
             http_reply_error(r, ERR_NOT_FOUND, 404, NULL, "no such endpoint: %s %s", method, url);
         return;
@@ -229,6 +255,16 @@ static void on_first_call(struct server *srv, struct request *r, struct MHD_Conn
                          (long long)n, rt->max_body);
 }
 
+/* A client that waits for "100 Continue" can be answered before it sends its body. */
+static bool expects_continue(struct request *r)
+{
+    const char *x = http_header(r, "Expect");
+    return x && strncasecmp(x, "100-continue", 12) == 0;
+}
+
+/* Past this many dropped body bytes the connection is closed instead of read on. */
+#define DISCARD_MAX ((size_t)64 << 20)
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -241,22 +277,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = r;
         atomic_fetch_add(&inflight, 1);
         on_first_call(cls, r, conn, url, method);
-        return r->state == REQ_REPLIED ? send_reply(r) : MHD_YES;
+        /* An early reply waits for the body to be read, or the client sees a reset. */
+        return r->state == REQ_REPLIED && expects_continue(r) ? send_reply(r) : MHD_YES;
     }
     if (r->state == REQ_SENT)
         return MHD_YES;
-    if (r->state == REQ_REPLIED)
-        return send_reply(r);
     if (*upload_data_size) {
-        if (buf_add(&r->body, upload_data, *upload_data_size)) {
-            *upload_data_size = 0;
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->state != REQ_REPLIED && buf_add(&r->body, upload_data, n))
             http_reply_error(r, ERR_TOO_BIG, 413, "body", "the request body is larger than %zu bytes",
                              r->body.max);
-            return send_reply(r);
+        if (r->state == REQ_REPLIED) {
+            r->discarded += n;
+            return r->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
         }
-        *upload_data_size = 0;
         return MHD_YES;
     }
+    if (r->state == REQ_REPLIED)
+        return send_reply(r);
     for (size_t i = 0; i < NROUTES; i++) {
         if (routes[i].id == r->route) {
             routes[i].handler(r);

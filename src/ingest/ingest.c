@@ -290,6 +290,11 @@ int ingest_request_parse(struct ingest_request *r, const char *source, int type,
     int rc = json_parse(body, len, &r->root, e);
     if (!rc && !json_is_object(r->root))
         rc = err_field(e, ERR_INVALID, "body", "the body must be a JSON object");
+    json_t *wk = rc ? NULL : json_object_get(r->root, "writeKey");
+    if (json_is_string(wk)) {
+        r->write_key = arena_strdup(&r->arena, json_string_value(wk));
+        json_object_del(r->root, "writeKey");
+    }
     if (!rc && type >= 0) {
         r->msgs = xcalloc(1, sizeof(*r->msgs));
         rc = seg_parse(r->root, type, NULL, now, &r->arena, &r->msgs[0], e);

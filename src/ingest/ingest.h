@@ -30,7 +30,8 @@ struct ingest_reject {
 struct ingest_request {
     const char *source;
     int64_t received_at;
-    json_t *root; /* owned: the parsed body */
+    json_t *root;          /* owned: the parsed body */
+    const char *write_key; /* "writeKey" of the body (browser SDKs), removed from root */
     struct arena arena;
     struct seg_msg *msgs;
     size_t nmsgs;
@@ -41,7 +42,9 @@ struct ingest_request {
 };
 
 /*
- * Parse a request body for endpoint type (SEG_* or -1 for /v1/batch).
+ * Parse a request body for endpoint type (SEG_* or -1 for /v1/batch). A
+ * "writeKey" in the body is taken out of it (so it is never stored) into
+ * r->write_key. source may be set later, before ingest_request_apply.
  * Returns 0 when the request can be processed (some items may be rejects);
  * ERR_INVALID when the request as a whole is bad (malformed JSON, bad
  * single message: it is then recorded as one reject and e says why);

@@ -176,8 +176,11 @@ int store_profile_view(struct store *s, int64_t id, json_t **out, struct errbuf 
         return err_set(e, ERR_NOT_FOUND, "no profile with id %lld", (long long)id);
     }
     if (merged > 0) {
+        /* A tombstone: its own golden fields are stale, so only the way to the survivor. */
         int64_t survivor;
         json_t *sv;
+        json_decref(o);
+        o = json_pack("{s:I}", "id", (json_int_t)id);
         if (store_profile_resolve(s, id, &survivor) == 0 &&
             store_profile_view(s, survivor, &sv, NULL) == 0) {
             json_object_set_new(o, "merged_into", json_integer(survivor));
