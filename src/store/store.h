@@ -48,6 +48,14 @@ int store_begin(struct store *s, struct errbuf *e);
 int store_commit(struct store *s, struct errbuf *e);
 void store_rollback(struct store *s);
 
+/*
+ * WAL checkpointing. store_set_autocheckpoint sets the WAL size in pages past
+ * which a commit checkpoints by itself (0: never). store_checkpoint copies
+ * what it can of the WAL into the database without blocking the writer.
+ */
+void store_set_autocheckpoint(struct store *s, int pages);
+int store_checkpoint(struct store *s);
+
 /* Nested sub-transactions inside a transaction, so one failing job can be undone alone. */
 int store_savepoint(struct store *s, struct errbuf *e);
 int store_savepoint_release(struct store *s, struct errbuf *e);

@@ -213,6 +213,17 @@ int store_schema_version(struct store *s)
     return s->version;
 }
 
+void store_set_autocheckpoint(struct store *s, int pages)
+{
+    sqlite3_wal_autocheckpoint(s->db, pages);
+}
+
+int store_checkpoint(struct store *s)
+{
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : ERR_DB;
+}
+
 static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";

@@ -10,13 +10,21 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/xalloc.h"
 
+/* Checkpoint after this many commits; the writer's own autocheckpoint is a safety valve. */
+#define CKPT_EVERY_COMMITS 8
+#define WRITER_AUTOCHECKPOINT_PAGES 32768
+
 struct writer {
     struct store *store;
-    pthread_t thread;
+    struct store *ckpt_store; /* the checkpointer's own connection */
+    pthread_t thread, ckpt_thread;
+    pthread_cond_t ckpt_cv;
+    unsigned commits_since_ckpt;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct writer_job *head, *tail;
@@ -46,6 +54,10 @@ static void run_group(struct writer *w, struct writer_job *jobs, size_t n)
         store_rollback(w->store);
     if (w->stats.on_commit)
         w->stats.on_commit(w->stats.ctx, clock_mono_us() - t0, n);
+    pthread_mutex_lock(&w->mu);
+    if (++w->commits_since_ckpt >= CKPT_EVERY_COMMITS)
+        pthread_cond_signal(&w->ckpt_cv);
+    pthread_mutex_unlock(&w->mu);
     struct writer_job *j = jobs;
     while (j) {
         struct writer_job *next = j->next;
@@ -55,6 +67,36 @@ static void run_group(struct writer *w, struct writer_job *jobs, size_t n)
             j->done(j, j->rc, &j->err);
         j = next;
     }
+}
+
+/*
+ * Checkpoints run on their own thread and connection, so a commit never waits
+ * for the WAL to be copied into the database: every few commits, or every
+ * 200 ms when there were any.
+ */
+static void *checkpointer_main(void *arg)
+{
+    struct writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stopped) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        if (w->commits_since_ckpt < CKPT_EVERY_COMMITS)
+            pthread_cond_timedwait(&w->ckpt_cv, &w->mu, &until);
+        if (!w->commits_since_ckpt)
+            continue;
+        w->commits_since_ckpt = 0;
+        pthread_mutex_unlock(&w->mu);
+        store_checkpoint(w->ckpt_store);
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
 }
 
 static void *writer_main(void *arg)
@@ -84,19 +126,28 @@ int writer_new(const char *path, const struct writer_stats *stats, struct writer
 {
     struct writer *w = xcalloc(1, sizeof(*w));
     int rc = store_open(path, 0, &w->store, e);
+    if (!rc)
+        rc = store_open(path, 0, &w->ckpt_store, e);
     if (rc) {
+        store_close(w->store);
         free(w);
         return rc;
     }
+    store_set_autocheckpoint(w->store, WRITER_AUTOCHECKPOINT_PAGES);
+    store_set_autocheckpoint(w->ckpt_store, 0);
     if (stats)
         w->stats = *stats;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
+    pthread_cond_init(&w->ckpt_cv, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w)) {
         store_close(w->store);
+        store_close(w->ckpt_store);
         free(w);
         return err_set(e, ERR_IO, "cannot start the writer thread");
     }
+    if (pthread_create(&w->ckpt_thread, NULL, checkpointer_main, w))
+        BUG("cannot start the checkpointer thread");
     *out = w;
     return 0;
 }
@@ -135,8 +186,14 @@ void writer_stop(struct writer *w)
     w->stopping = true;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
-    if (!joined)
-        pthread_join(w->thread, NULL);
+    if (joined)
+        return;
+    pthread_join(w->thread, NULL);
+    pthread_mutex_lock(&w->mu);
+    pthread_cond_signal(&w->ckpt_cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->ckpt_thread, NULL);
+    store_checkpoint(w->ckpt_store);
 }
 
 void writer_free(struct writer *w)
@@ -146,6 +203,8 @@ void writer_free(struct writer *w)
     writer_stop(w);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
+    pthread_cond_destroy(&w->ckpt_cv);
     store_close(w->store);
+    store_close(w->ckpt_store);
     free(w);
 }
