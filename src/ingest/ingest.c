@@ -127,9 +127,9 @@ static int apply_identify(struct store *s, const struct seg_msg *m, int64_t pid,
         rc = attach(s, "phone", m->phone_key, "", pid, now);
     if (rc)
         return rc;
-    char *payload = json_dump_str(m->raw);
+    char *payload = m->raw_text ? NULL : json_dump_str(m->raw);
     rc = store_raw_record_add(s, pid, source, "identify", m->user_id ? m->user_id : m->anonymous_id,
-                              m->message_id, payload, now);
+                              m->message_id, payload ? payload : m->raw_text, now);
     free(payload);
     return rc;
 }
@@ -181,9 +181,10 @@ int ingest_apply(struct store *s, const struct seg_msg *m, const char *source, i
     if (rc)
         return err_set(e, rc, "storing %s message: %s", seg_type_name(m->type), err_str(rc));
 
-    json_t *props = m->type == SEG_IDENTIFY || m->type == SEG_GROUP ? m->traits : m->properties;
-    char *ptext = props ? json_dump_str(props) : NULL;
-    char *ctext = m->context ? json_dump_str(m->context) : NULL;
+    json_t *props = seg_event_properties(m);
+    char *pdump = props && !m->props_text ? json_dump_str(props) : NULL;
+    char *cdump = m->context && !m->ctx_text ? json_dump_str(m->context) : NULL;
+    const char *ptext = pdump ? pdump : m->props_text, *ctext = cdump ? cdump : m->ctx_text;
     const char *name = m->type == SEG_GROUP ? m->group_id : m->name;
     struct store_event ev = {
         .profile_id = pid, .source = source, .type = seg_type_name(m->type), .name = name,
@@ -191,8 +192,8 @@ int ingest_apply(struct store *s, const struct seg_msg *m, const char *source, i
         .received_at = now,
     };
     rc = store_event_add(s, &ev);
-    free(ptext);
-    free(ctext);
+    free(pdump);
+    free(cdump);
     if (rc == ERR_DUPLICATE) {
         *duplicate = true;
         rc = 0;
@@ -217,6 +218,39 @@ static void add_reject(struct ingest_request *r, size_t cap, const char *kind,
         j->reason = "invalid";
     if (!j->field)
         j->field = "";
+}
+
+static const char *dump_to_arena(struct arena *a, const json_t *v)
+{
+    char *text = json_dump_str(v);
+    const char *copy = arena_strdup(a, text);
+    free(text);
+    return copy;
+}
+
+/*
+ * Make the texts the writer stores, here on the parsing thread, so that the
+ * single writer spends its time on SQL. A batch's shared context is
+ * serialised once.
+ */
+static void serialise(struct ingest_request *r)
+{
+    const json_t *last_ctx = NULL;
+    const char *last_text = NULL;
+    for (size_t i = 0; i < r->nmsgs; i++) {
+        struct seg_msg *m = &r->msgs[i];
+        json_t *props = seg_event_properties(m);
+        if (m->type == SEG_IDENTIFY)
+            m->raw_text = dump_to_arena(&r->arena, m->raw);
+        if (props)
+            m->props_text = dump_to_arena(&r->arena, props);
+        if (m->context && m->context != last_ctx) {
+            last_ctx = m->context;
+            last_text = dump_to_arena(&r->arena, m->context);
+        }
+        if (m->context)
+            m->ctx_text = last_text;
+    }
 }
 
 static int parse_batch(struct ingest_request *r, int64_t now, struct errbuf *e)
@@ -305,6 +339,8 @@ int ingest_request_parse(struct ingest_request *r, const char *source, int type,
     } else if (!rc) {
         rc = parse_batch(r, now, e);
     }
+    if (!rc)
+        serialise(r);
     if (rc == ERR_INVALID) {
         /* The request as a whole is rejected: keep it in the quarantine, as sent. */
         free(r->rejects);

@@ -507,6 +507,11 @@ int seg_parse(json_t *msg, int type, json_t *batch_ctx, int64_t now, struct aren
     return parse_type_fields(out, a, e);
 }
 
+json_t *seg_event_properties(const struct seg_msg *m)
+{
+    return m->type == SEG_IDENTIFY || m->type == SEG_GROUP ? m->traits : m->properties;
+}
+
 void seg_msg_release(struct seg_msg *m)
 {
     json_decref(m->custom);

@@ -48,6 +48,9 @@ struct seg_msg {
     json_t *context;         /* borrowed, may be NULL */
     int64_t ts;              /* when it happened, ms */
 
+    /* compact JSON texts for storage, made on the parsing thread (NULL: not made) */
+    const char *raw_text, *props_text, *ctx_text;
+
     /* identify: golden fields from traits (NULL = not given), custom attributes */
     const char *fields[PF_COUNT];
     json_t *custom; /* owned: released by seg_msg_release */
@@ -67,6 +70,9 @@ struct seg_msg {
  */
 int seg_parse(json_t *msg, int type, json_t *batch_ctx, int64_t now, struct arena *a,
               struct seg_msg *out, struct errbuf *e);
+
+/* What is stored as the event's properties: traits for identify and group. */
+json_t *seg_event_properties(const struct seg_msg *m);
 
 /* Release what seg_parse allocated outside the arena. */
 void seg_msg_release(struct seg_msg *m);
