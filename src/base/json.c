@@ -151,3 +151,117 @@ size_t json_dump_size(const json_t *v)
     json_dump_callback(v, count_cb, &n, JSON_COMPACT | JSON_ENCODE_ANY);
     return n;
 }
+
+/* ---- spans ------------------------------------------------------------------ */
+
+static const char *span_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* p at an opening quote: the byte after the closing one, or NULL. */
+static const char *span_string(const char *p, const char *end)
+{
+    for (p++; p < end; p++) {
+        if (*p == '\\')
+            p++;
+        else if (*p == '"')
+            return p + 1;
+    }
+    return NULL;
+}
+
+/* p at the start of a value: the byte after it, or NULL. */
+static const char *span_value(const char *p, const char *end)
+{
+    if (p >= end)
+        return NULL;
+    if (*p == '"')
+        return span_string(p, end);
+    if (*p != '{' && *p != '[') {
+        while (p < end && !strchr(",}] \t\r\n", *p))
+            p++;
+        return p;
+    }
+    size_t depth = 0;
+    while (p < end) {
+        if (*p == '"') {
+            p = span_string(p, end);
+            if (!p)
+                return NULL;
+            continue;
+        }
+        if (*p == '{' || *p == '[') {
+            depth++;
+        } else if (*p == '}' || *p == ']') {
+            if (--depth == 0)
+                return p + 1;
+        }
+        p++;
+    }
+    return NULL;
+}
+
+/* Shared walk over an object (keyed) or an array; fn gets key (empty for arrays) and value. */
+static int span_walk(struct str text, char open, char close,
+                     int (*fn)(void *ctx, struct str key, struct str value), void *ctx)
+{
+    const char *p = span_ws(text.ptr, text.ptr + text.len), *end = text.ptr + text.len;
+    if (p >= end || *p != open)
+        return ERR_INVALID;
+    p = span_ws(p + 1, end);
+    if (p < end && *p == close)
+        return 0;
+    while (p < end) {
+        struct str key = {p, 0};
+        if (open == '{') {
+            const char *k = span_string(p, end);
+            if (*p != '"' || !k)
+                return ERR_INVALID;
+            key = str_make(p + 1, (size_t)(k - p - 2));
+            p = span_ws(k, end);
+            if (p >= end || *p != ':')
+                return ERR_INVALID;
+            p = span_ws(p + 1, end);
+        }
+        const char *v = span_value(p, end);
+        if (!v || v == p)
+            return ERR_INVALID;
+        int rc = fn(ctx, key, str_make(p, (size_t)(v - p)));
+        if (rc)
+            return rc;
+        p = span_ws(v, end);
+        if (p < end && *p == close)
+            return 0;
+        if (p >= end || *p != ',')
+            return ERR_INVALID;
+        p = span_ws(p + 1, end);
+    }
+    return ERR_INVALID;
+}
+
+int json_span_members(struct str obj, int (*fn)(void *ctx, struct str key, struct str value),
+                      void *ctx)
+{
+    return span_walk(obj, '{', '}', fn, ctx);
+}
+
+struct span_items {
+    int (*fn)(void *ctx, struct str value);
+    void *ctx;
+};
+
+static int span_item(void *ctx, struct str key, struct str value)
+{
+    (void)key;
+    struct span_items *it = ctx;
+    return it->fn(it->ctx, value);
+}
+
+int json_span_items(struct str arr, int (*fn)(void *ctx, struct str value), void *ctx)
+{
+    struct span_items it = {fn, ctx};
+    return span_walk(arr, '[', ']', span_item, &it);
+}

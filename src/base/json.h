@@ -16,6 +16,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/str.h"
 
 /* Parse n bytes of JSON. On failure ERR_INVALID with line and column. Caller decrefs *out. */
 int json_parse(const char *p, size_t n, json_t **out, struct errbuf *e);
@@ -52,5 +53,18 @@ char *json_dump_str(const json_t *v);
 
 /* Size in bytes of the compact serialisation, without allocating it. */
 size_t json_dump_size(const json_t *v);
+
+/*
+ * Spans of JSON text as it was sent, for text that json_parse has already
+ * accepted: where each member or item starts and ends, without building
+ * values. Used to store input unchanged and to measure it as sent.
+ */
+
+/* Call fn for each member of the object text obj; key is the raw text between its quotes. */
+int json_span_members(struct str obj, int (*fn)(void *ctx, struct str key, struct str value),
+                      void *ctx);
+
+/* Call fn for each item of the array text arr. */
+int json_span_items(struct str arr, int (*fn)(void *ctx, struct str value), void *ctx);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "base/str.h"
 #include "base/xalloc.h"
 
 static int find(struct store *s, const char *type, const char *value, const char *source,
@@ -228,32 +229,106 @@ static const char *dump_to_arena(struct arena *a, const json_t *v)
     return copy;
 }
 
-/*
- * Make the texts the writer stores, here on the parsing thread, so that the
- * single writer spends its time on SQL. A batch's shared context is
- * serialised once.
- */
-static void serialise(struct ingest_request *r)
+/* Where a message's parts stand in the text as sent. */
+struct msg_spans {
+    struct str item, properties, traits, context;
+    bool write_key;
+};
+
+static int span_member(void *ctx, struct str key, struct str value)
 {
-    const json_t *last_ctx = NULL;
-    const char *last_text = NULL;
-    for (size_t i = 0; i < r->nmsgs; i++) {
-        struct seg_msg *m = &r->msgs[i];
-        json_t *props = seg_event_properties(m);
-        if (m->type == SEG_IDENTIFY)
-            m->raw_text = dump_to_arena(&r->arena, m->raw);
-        if (props)
-            m->props_text = dump_to_arena(&r->arena, props);
-        if (m->context && m->context != last_ctx) {
-            last_ctx = m->context;
-            last_text = dump_to_arena(&r->arena, m->context);
-        }
-        if (m->context)
-            m->ctx_text = last_text;
-    }
+    struct msg_spans *sp = ctx;
+    /* The last of repeated keys wins, as in the parsed value. */
+    if (str_eq_cstr(key, "properties"))
+        sp->properties = value;
+    else if (str_eq_cstr(key, "traits"))
+        sp->traits = value;
+    else if (str_eq_cstr(key, "context"))
+        sp->context = value;
+    else if (str_eq_cstr(key, "writeKey"))
+        sp->write_key = true;
+    return 0;
 }
 
-static int parse_batch(struct ingest_request *r, int64_t now, struct errbuf *e)
+static const char *span_text(struct arena *a, struct str s)
+{
+    return s.len && !str_eq_cstr(s, "null") ? arena_strndup(a, s.ptr, s.len) : NULL;
+}
+
+/*
+ * The texts the writer stores: the message's own bytes as sent where they
+ * can be found (sp, may be NULL), else a compact serialisation. Made here on
+ * the parsing thread so that the single writer spends its time on SQL.
+ */
+static void store_texts(struct ingest_request *r, struct seg_msg *m, const struct msg_spans *sp,
+                        const struct msg_spans *batch)
+{
+    struct arena *a = &r->arena;
+    json_t *props = seg_event_properties(m);
+    bool from_traits = m->type == SEG_IDENTIFY || m->type == SEG_GROUP;
+    if (sp && !sp->write_key) {
+        if (m->type == SEG_IDENTIFY)
+            m->raw_text = span_text(a, sp->item);
+        if (props)
+            m->props_text = span_text(a, from_traits ? sp->traits : sp->properties);
+        if (m->context)
+            m->ctx_text = span_text(a, sp->context.len ? sp->context : batch->context);
+    }
+    if (m->type == SEG_IDENTIFY && !m->raw_text)
+        m->raw_text = dump_to_arena(a, m->raw);
+    if (props && !m->props_text)
+        m->props_text = dump_to_arena(a, props);
+    if (m->context && !m->ctx_text)
+        m->ctx_text = dump_to_arena(a, m->context);
+}
+
+struct item_walk {
+    struct msg_spans *spans;
+    size_t n, count;
+};
+
+static int span_batch_item(void *ctx, struct str value)
+{
+    struct item_walk *w = ctx;
+    if (w->count == w->n)
+        return ERR_INVALID;
+    struct msg_spans *sp = &w->spans[w->count++];
+    sp->item = value;
+    return json_span_members(value, span_member, sp) ? ERR_INVALID : 0;
+}
+
+struct find_key {
+    const char *key;
+    struct str value;
+    bool found;
+};
+
+static int find_member(void *ctx, struct str key, struct str value)
+{
+    struct find_key *f = ctx;
+    if (str_eq_cstr(key, f->key)) {
+        f->value = value;
+        f->found = true;
+    }
+    return 0;
+}
+
+/* Spans of the n batch items and of the batch's own members, or NULL. Caller frees. */
+static struct msg_spans *batch_spans(struct str body, size_t n, struct msg_spans *root)
+{
+    struct find_key f = {"batch", {NULL, 0}, false};
+    if (json_span_members(body, find_member, &f) || !f.found)
+        return NULL;
+    json_span_members(body, span_member, root);
+    struct item_walk w = {xcalloc(n + 1, sizeof(struct msg_spans)), n, 0};
+    if (json_span_items(f.value, span_batch_item, &w) || w.count != n) {
+        free(w.spans);
+        return NULL;
+    }
+    return w.spans;
+}
+
+static int parse_batch(struct ingest_request *r, struct str body, int64_t now, struct errbuf *e)
 {
     json_t *batch;
     int rc = json_get_arr(r->root, "batch", "", &batch, e);
@@ -272,12 +347,15 @@ static int parse_batch(struct ingest_request *r, int64_t now, struct errbuf *e)
     if (n > SEG_MAX_BATCH_EVENTS)
         return err_field(e, ERR_TOO_BIG, "batch", "a batch holds at most %d events, got %zu",
                          SEG_MAX_BATCH_EVENTS, n);
+    struct msg_spans root = {.write_key = false};
+    struct msg_spans *spans = batch_spans(body, n, &root);
     r->msgs = xcalloc(n ? n : 1, sizeof(*r->msgs));
     r->rejects = xcalloc(n ? n : 1, sizeof(*r->rejects));
     for (size_t i = 0; i < n; i++) {
         json_t *item = json_array_get(batch, i);
         struct errbuf ie = {{0}, {0}};
-        size_t size = json_dump_size(item);
+        /* An event's size is its size as sent. */
+        size_t size = spans ? spans[i].item.len : json_dump_size(item);
         struct seg_msg *m = &r->msgs[r->nmsgs];
         int prc;
         if (size > SEG_MAX_EVENT_BYTES)
@@ -286,14 +364,13 @@ static int parse_batch(struct ingest_request *r, int64_t now, struct errbuf *e)
         else
             prc = seg_parse(item, -1, r->root, now, &r->arena, m, &ie);
         if (!prc) {
+            store_texts(r, m, spans ? &spans[i] : NULL, &root);
             r->nmsgs++;
             continue;
         }
         seg_msg_release(m);
-        char *text = json_dump_str(item);
-        char *copy = arena_strndup(&r->arena, text, strlen(text));
-        size_t len = copy ? strlen(text) : 0;
-        free(text);
+        const char *copy = spans ? span_text(&r->arena, spans[i].item)
+                                 : dump_to_arena(&r->arena, item);
         char where[64];
         snprintf(where, sizeof(where), "batch[%zu]", i);
         if (ie.field[0]) {
@@ -303,8 +380,9 @@ static int parse_batch(struct ingest_request *r, int64_t now, struct errbuf *e)
         } else {
             snprintf(ie.field, sizeof(ie.field), "%s", where);
         }
-        add_reject(r, n, "batch_item", &ie, copy ? copy : "", len);
+        add_reject(r, n, "batch_item", &ie, copy ? copy : "", copy ? strlen(copy) : 0);
     }
+    free(spans);
     return 0;
 }
 
@@ -332,15 +410,17 @@ int ingest_request_parse(struct ingest_request *r, const char *source, int type,
     if (!rc && type >= 0) {
         r->msgs = xcalloc(1, sizeof(*r->msgs));
         rc = seg_parse(r->root, type, NULL, now, &r->arena, &r->msgs[0], e);
-        if (!rc)
+        if (!rc) {
+            struct msg_spans sp = {.item = str_trim(str_make(body, len))};
+            bool ok = json_span_members(sp.item, span_member, &sp) == 0;
+            store_texts(r, &r->msgs[0], ok ? &sp : NULL, &sp);
             r->nmsgs = 1;
-        else
+        } else {
             seg_msg_release(&r->msgs[0]);
+        }
     } else if (!rc) {
-        rc = parse_batch(r, now, e);
+        rc = parse_batch(r, str_make(body, len), now, e);
     }
-    if (!rc)
-        serialise(r);
     if (rc == ERR_INVALID) {
         /* The request as a whole is rejected: keep it in the quarantine, as sent. */
         free(r->rejects);

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,6 +260,69 @@ static void test_dump(void **state)
     json_decref(v);
 }
 
+/* ---- spans: members and items as sent --------------------------------------- */
+
+struct collected {
+    char keys[8][32];
+    char values[8][64];
+    int n;
+};
+
+static int collect(void *ctx, struct str key, struct str value)
+{
+    struct collected *c = ctx;
+    assert_true(c->n < 8);
+    snprintf(c->keys[c->n], sizeof(c->keys[0]), "%.*s", (int)key.len, key.ptr);
+    snprintf(c->values[c->n], sizeof(c->values[0]), "%.*s", (int)value.len, value.ptr);
+    c->n++;
+    return 0;
+}
+
+static int collect_item(void *ctx, struct str value)
+{
+    return collect(ctx, str_make("", 0), value);
+}
+
+static void test_span_members(void **state)
+{
+    (void)state;
+    struct collected c = {0};
+    const char *text = " { \"a\" : 1.50 , \"b\":\"x\\\"}]\", \"c\" :{\"d\":[1,{\"e\":\"]\"}]} ,"
+                       "\"e\\u0066\":null,\"t\":true}\n";
+    assert_int_equal(json_span_members(str_from(text), collect, &c), 0);
+    assert_int_equal(c.n, 5);
+    assert_string_equal(c.keys[0], "a");
+    assert_string_equal(c.values[0], "1.50"); /* kept as sent, not as 1.5 */
+    assert_string_equal(c.values[1], "\"x\\\"}]\"");
+    assert_string_equal(c.keys[2], "c");
+    assert_string_equal(c.values[2], "{\"d\":[1,{\"e\":\"]\"}]}");
+    assert_string_equal(c.keys[3], "e\\u0066"); /* raw key text, escapes not decoded */
+    assert_string_equal(c.values[3], "null");
+    assert_string_equal(c.values[4], "true");
+
+    struct collected empty = {0};
+    assert_int_equal(json_span_members(str_from("{ }"), collect, &empty), 0);
+    assert_int_equal(empty.n, 0);
+}
+
+static void test_span_items_and_errors(void **state)
+{
+    (void)state;
+    struct collected c = {0};
+    assert_int_equal(json_span_items(str_from("[ {\"a\":[]} ,\"s\", -2e3,[[]] ]"), collect_item, &c), 0);
+    assert_int_equal(c.n, 4);
+    assert_string_equal(c.values[0], "{\"a\":[]}");
+    assert_string_equal(c.values[2], "-2e3");
+    assert_string_equal(c.values[3], "[[]]");
+
+    struct collected x = {0};
+    assert_int_equal(json_span_items(str_from("{\"a\":1}"), collect_item, &x), ERR_INVALID);
+    assert_int_equal(json_span_members(str_from("[1]"), collect, &x), ERR_INVALID);
+    assert_int_equal(json_span_members(str_from("{\"a\":\"open"), collect, &x), ERR_INVALID);
+    assert_int_equal(json_span_members(str_from("{\"a\" 1}"), collect, &x), ERR_INVALID);
+    assert_int_equal(json_span_members(str_from(""), collect, &x), ERR_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +333,8 @@ int main(void)
         cmocka_unit_test(test_get_obj_arr),
         cmocka_unit_test(test_get_time),
         cmocka_unit_test(test_dump),
+        cmocka_unit_test(test_span_members),
+        cmocka_unit_test(test_span_items_and_errors),
     };
     return cmocka_run_group_tests_name("json", tests, setup, teardown);
 }
