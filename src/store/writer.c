@@ -10,7 +10,10 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/xalloc.h"
@@ -77,6 +80,7 @@ static void run_group(struct writer *w, struct writer_job *jobs, size_t n)
 static void *checkpointer_main(void *arg)
 {
     struct writer *w = arg;
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
     pthread_mutex_lock(&w->mu);
     while (!w->stopped) {
         struct timespec until;
@@ -102,6 +106,8 @@ static void *checkpointer_main(void *arg)
 static void *writer_main(void *arg)
 {
     struct writer *w = arg;
+    /* The writer is the bottleneck: let it run before parsing threads when cores are short. */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), -5);
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->head && !w->stopping)
