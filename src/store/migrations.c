@@ -139,5 +139,10 @@ static const char m001[] =
     "  created_at INTEGER NOT NULL);"
     "CREATE INDEX merge_log_absorbed ON merge_log(absorbed_id);";
 
-const char *const store_migrations[] = {m001};
+/* A counter that moves whenever identities change, so a cache elsewhere knows to forget. */
+static const char m002[] =
+    "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO store_meta(key, value) VALUES ('identity_epoch', 0);";
+
+const char *const store_migrations[] = {m001, m002};
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -23,7 +23,7 @@
 struct store;
 
 /* The schema version this binary writes; rondo refuses databases above it. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum store_open_flags {
     STORE_CREATE = 1 << 0,  /* create the file when missing */
@@ -55,6 +55,13 @@ void store_rollback(struct store *s);
  */
 void store_set_autocheckpoint(struct store *s, int pages);
 int store_checkpoint(struct store *s);
+
+/*
+ * Remember identity lookups on this connection (for the writer, the one
+ * connection that changes identities while serving). Safe against writes by
+ * other connections and rollbacks: the memory is dropped when either happens.
+ */
+void store_cache_identities(struct store *s, size_t capacity);
 
 /* Nested sub-transactions inside a transaction, so one failing job can be undone alone. */
 int store_savepoint(struct store *s, struct errbuf *e);

@@ -15,8 +15,13 @@
 
 #define STORE_STMT_MAX 96
 
+struct idcache;
+
 struct store {
     sqlite3 *db;
+    struct idcache *ids;   /* identity cache, writer connection only (NULL: off) */
+    int64_t epoch;         /* identity_epoch that ids reflects */
+    bool epoch_moved;      /* this transaction already moved identity_epoch */
     char *path;
     int version;
     int nstmt;
@@ -55,6 +60,23 @@ void store_json_set_timecol(json_t *obj, const char *key, sqlite3_stmt *st, int 
 
 /* Same, for a column holding cents: a number with two decimals. */
 void store_json_set_moneycol(json_t *obj, const char *key, sqlite3_stmt *st, int i);
+
+/* The identity cache (idcache.c). */
+struct idcache *idcache_new(size_t capacity);
+void idcache_free(struct idcache *c);
+void idcache_clear(struct idcache *c);
+bool idcache_get(struct idcache *c, const char *type, const char *value, const char *source,
+                 int64_t *profile_id);
+void idcache_put(struct idcache *c, const char *type, const char *value, const char *source,
+                 int64_t profile_id);
+void idcache_absorbed(struct idcache *c, int64_t profile_id);
+
+/*
+ * Every store function that adds, moves or removes identities calls this, in
+ * the same transaction: it moves identity_epoch once per transaction, which
+ * tells every connection's identity cache to forget.
+ */
+int store_identities_changed(struct store *s);
 
 /* The numbered migrations: migrations[i] brings the schema from version i to i+1. */
 extern const char *const store_migrations[];

@@ -50,6 +50,8 @@ static const char SQL_RAW_ADD[] =
 int store_identity_find(struct store *s, const char *type, const char *value, const char *source,
                         int64_t *profile_id)
 {
+    if (s->ids && idcache_get(s->ids, type, value, source, profile_id))
+        return 0;
     sqlite3_stmt *st = store_stmt(s, SQL_IDENTITY_FIND);
     sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
@@ -58,8 +60,11 @@ int store_identity_find(struct store *s, const char *type, const char *value, co
     if (rc == SQLITE_ROW)
         *profile_id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
+    if (rc == SQLITE_ROW) {
+        if (s->ids)
+            idcache_put(s->ids, type, value, source, *profile_id);
         return 0;
+    }
     return rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
 }
 
@@ -76,6 +81,11 @@ int store_identity_add(struct store *s, const char *type, const char *value, con
     if (rc)
         return rc;
     if (sqlite3_changes(s->db) == 1) {
+        rc = store_identities_changed(s);
+        if (rc)
+            return rc;
+        if (s->ids)
+            idcache_put(s->ids, type, value, source, profile_id);
         if (owner)
             *owner = profile_id;
         return 0;
@@ -282,8 +292,13 @@ int store_profile_merge(struct store *s, int64_t survivor, int64_t absorbed, con
     };
     if (survivor == absorbed)
         return ERR_INVALID;
+    int rc = store_identities_changed(s);
+    if (rc)
+        return rc;
+    if (s->ids)
+        idcache_absorbed(s->ids, absorbed);
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-        int rc = merge_step(s, steps[i], survivor, absorbed, now);
+        rc = merge_step(s, steps[i], survivor, absorbed, now);
         if (rc)
             return rc;
     }

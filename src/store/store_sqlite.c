@@ -203,6 +203,7 @@ void store_close(struct store *s)
         return;
     for (int i = 0; i < s->nstmt; i++)
         sqlite3_finalize(s->stmts[i].st);
+    idcache_free(s->ids);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -230,19 +231,62 @@ static const char SQL_ROLLBACK[] = "ROLLBACK";
 static const char SQL_SAVEPOINT[] = "SAVEPOINT job";
 static const char SQL_RELEASE[] = "RELEASE job";
 static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO job";
+static const char SQL_EPOCH_GET[] = "SELECT value FROM store_meta WHERE key = 'identity_epoch'";
+static const char SQL_EPOCH_MOVE[] =
+    "UPDATE store_meta SET value = value + 1 WHERE key = 'identity_epoch' RETURNING value";
+
+void store_cache_identities(struct store *s, size_t capacity)
+{
+    idcache_free(s->ids);
+    s->ids = capacity ? idcache_new(capacity) : NULL;
+    s->epoch = -1;
+}
+
+int store_identities_changed(struct store *s)
+{
+    bool in_txn = !sqlite3_get_autocommit(s->db);
+    if (in_txn && s->epoch_moved)
+        return 0;
+    sqlite3_stmt *st = store_stmt(s, SQL_EPOCH_MOVE);
+    int rc = sqlite3_step(st);
+    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return ERR_DB;
+    s->epoch_moved = in_txn;
+    /* This connection's own changes are in its cache already. */
+    if (s->ids && s->epoch == v - 1)
+        s->epoch = v;
+    return 0;
+}
 
 int store_begin(struct store *s, struct errbuf *e)
 {
-    return store_exec_stmt(s, store_stmt(s, SQL_BEGIN), e);
+    int rc = store_exec_stmt(s, store_stmt(s, SQL_BEGIN), e);
+    s->epoch_moved = false;
+    if (rc || !s->ids)
+        return rc;
+    /* Another connection changed identities since: what the cache remembers may be stale. */
+    sqlite3_stmt *st = store_stmt(s, SQL_EPOCH_GET);
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -2;
+    sqlite3_reset(st);
+    if (v != s->epoch)
+        idcache_clear(s->ids);
+    s->epoch = v;
+    return 0;
 }
 
 int store_commit(struct store *s, struct errbuf *e)
 {
+    s->epoch_moved = false;
     return store_exec_stmt(s, store_stmt(s, SQL_COMMIT), e);
 }
 
 void store_rollback(struct store *s)
 {
+    idcache_clear(s->ids);
+    s->epoch = -1;
+    s->epoch_moved = false;
     if (!sqlite3_get_autocommit(s->db))
         store_exec_stmt(s, store_stmt(s, SQL_ROLLBACK), NULL);
 }
@@ -259,6 +303,10 @@ int store_savepoint_release(struct store *s, struct errbuf *e)
 
 void store_savepoint_rollback(struct store *s)
 {
+    /* The epoch move may be undone with the savepoint: know nothing until the next begin. */
+    idcache_clear(s->ids);
+    s->epoch = -1;
+    s->epoch_moved = false;
     store_exec_stmt(s, store_stmt(s, SQL_ROLLBACK_TO), NULL);
     store_exec_stmt(s, store_stmt(s, SQL_RELEASE), NULL);
 }

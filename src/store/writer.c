@@ -21,6 +21,8 @@
 /* Checkpoint after this many commits; the writer's own autocheckpoint is a safety valve. */
 #define CKPT_EVERY_COMMITS 8
 #define WRITER_AUTOCHECKPOINT_PAGES 32768
+/* Identities the writer remembers (about 100 bytes each). */
+#define WRITER_IDENTITY_CACHE 500000
 
 struct writer {
     struct store *store;
@@ -140,6 +142,7 @@ int writer_new(const char *path, const struct writer_stats *stats, struct writer
         return rc;
     }
     store_set_autocheckpoint(w->store, WRITER_AUTOCHECKPOINT_PAGES);
+    store_cache_identities(w->store, WRITER_IDENTITY_CACHE);
     store_set_autocheckpoint(w->ckpt_store, 0);
     if (stats)
         w->stats = *stats;

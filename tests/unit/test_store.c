@@ -983,10 +983,59 @@ static void test_profile_view_shape(void **state)
     assert_non_null(strstr(e.msg, "987654"));
 }
 
+/* ---- the writer's identity cache ------------------------------------------- */
+
+static void test_identity_cache_follows_other_connections(void **state)
+{
+    struct fixture *f = *state;
+    struct store *w = NULL; /* a caching connection, as the writer's */
+    struct errbuf e = {{0}, {0}};
+    assert_int_equal(store_open(f->db.path, 0, &w, &e), 0);
+    store_cache_identities(w, 1000);
+
+    begin(f->s);
+    int64_t p1 = new_profile(f->s, "web"), p2 = new_profile(f->s, "web");
+    assert_int_equal(store_identity_add(f->s, "email", "bo@x.nl", "", p1, NOW, NULL), 0);
+    commit(f->s);
+
+    int64_t found = 0;
+    begin(w);
+    assert_int_equal(store_identity_find(w, "email", "bo@x.nl", "", &found), 0);
+    assert_int_equal(found, p1); /* now remembered */
+    commit(w);
+
+    /* another connection merges p1 into p2: the identity moves */
+    begin(f->s);
+    assert_int_equal(store_profile_merge(f->s, p2, p1, "test", NULL, 1.0, NOW), 0);
+    commit(f->s);
+    begin(w);
+    assert_int_equal(store_identity_find(w, "email", "bo@x.nl", "", &found), 0);
+    assert_int_equal(found, p2);
+    commit(w);
+
+    /* the caching connection's own merge: entries of the absorbed profile are not trusted */
+    begin(w);
+    int64_t p3 = new_profile(w, "web");
+    assert_int_equal(store_profile_merge(w, p3, p2, "test", NULL, 1.0, NOW), 0);
+    assert_int_equal(store_identity_find(w, "email", "bo@x.nl", "", &found), 0);
+    assert_int_equal(found, p3);
+    commit(w);
+
+    /* an identity added and then rolled back is forgotten */
+    begin(w);
+    assert_int_equal(store_savepoint(w, &e), 0);
+    assert_int_equal(store_identity_add(w, "email", "gone@x.nl", "", p3, NOW, NULL), 0);
+    store_savepoint_rollback(w);
+    assert_int_equal(store_identity_find(w, "email", "gone@x.nl", "", &found), ERR_NOT_FOUND);
+    commit(w);
+    store_close(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_missing_needs_create, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_identity_cache_follows_other_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_creates_and_migrates, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_open_refuses_foreign_database, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_open_old_schema_needs_migrate, setup_dir,
