@@ -59,11 +59,12 @@ rondo: $(B)/rondo
 	@cp -f $< $@
 
 $(B)/rondo: $(MAIN_OBJ) $(B)/librondo.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/librondo.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(B)/%.o: %.c | checksrc
 	@mkdir -p $(dir $@)
@@ -72,7 +73,8 @@ $(B)/%.o: %.c | checksrc
 
 $(B)/tests/%: tests/unit/%.c $(B)/librondo.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(B)/librondo.a $(LDLIBS) -lcmocka
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(B)/librondo.a $(LDLIBS) -lcmocka
 
 checksrc:
 	@scripts/checksrc.sh
@@ -104,7 +106,8 @@ FUZZ_SECONDS ?= 60
 
 build/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard src/*/*.h)
 	@mkdir -p build/fuzz
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(PKG_LIBS) -lm
+	@echo "  FUZZ $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(PKG_LIBS) -lm
 
 fuzz-check: $(FUZZ_TARGETS)
 	@set -e; for t in $(FUZZ_TARGETS); do \

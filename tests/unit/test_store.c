@@ -36,13 +36,8 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    struct errbuf e = {{0}, {0}};
-    if (!f || testdb_new(&f->db))
+    if (!f || testdb_open_store(&f->db, &f->s))
         return -1;
-    if (store_open(f->db.path, STORE_CREATE | STORE_MIGRATE, &f->s, &e)) {
-        fprintf(stderr, "store_open: %s\n", e.msg);
-        return -1;
-    }
     *state = f;
     return 0;
 }
@@ -50,8 +45,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    store_close(f->s);
-    testdb_free(&f->db);
+    testdb_close_store(&f->db, f->s);
     free(f);
     return 0;
 }

@@ -84,4 +84,26 @@ static inline int testdb_exec(const char *path, const char *sql)
     return rc;
 }
 
+#ifdef RONDO_STORE_H
+/* A fresh temp workspace, created and migrated, opened in *s; 0 or -1 (reason on stderr). */
+static inline int testdb_open_store(struct testdb *t, struct store **s)
+{
+    struct errbuf e = {{0}, {0}};
+    if (testdb_new(t))
+        return -1;
+    if (store_open(t->path, STORE_CREATE | STORE_MIGRATE, s, &e)) {
+        fprintf(stderr, "store_open: %s\n", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Close the store and delete the workspace. */
+static inline void testdb_close_store(struct testdb *t, struct store *s)
+{
+    store_close(s);
+    testdb_free(t);
+}
+#endif
+
 #endif
