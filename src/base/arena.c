@@ -24,6 +24,7 @@ void arena_init(struct arena *a, size_t limit)
 {
     a->head = NULL;
     a->used = 0;
+    a->failed = false;
     a->limit = limit ? limit : ARENA_LIMIT;
 }
 
@@ -37,17 +38,22 @@ void arena_release(struct arena *a)
     }
     a->head = NULL;
     a->used = 0;
+    a->failed = false;
 }
 
 void *arena_alloc(struct arena *a, size_t n)
 {
     const size_t align = alignof(max_align_t);
-    if (n > a->limit || n > SIZE_MAX - align)
+    if (n > a->limit || n > SIZE_MAX - align) {
+        a->failed = true;
         return NULL;
+    }
     /* Round first so that the padding counts against the limit too. */
     n = (n + align - 1) & ~(align - 1);
-    if (n > a->limit || a->used > a->limit - n)
+    if (n > a->limit || a->used > a->limit - n) {
+        a->failed = true;
         return NULL;
+    }
     struct arena_block *b = a->head;
     if (!b || b->size - b->off < n) {
         size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;

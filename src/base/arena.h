@@ -8,6 +8,7 @@
 #ifndef RONDO_ARENA_H
 #define RONDO_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena_block;
@@ -16,6 +17,7 @@ struct arena {
     struct arena_block *head; /* newest block first */
     size_t used;              /* bytes handed out, across blocks */
     size_t limit;             /* maximum bytes handed out; 0 means 16 MiB */
+    bool failed;              /* an allocation was refused since init or release */
 };
 
 /* Initialise an empty arena with a byte limit (0: 16 MiB). */
@@ -24,7 +26,10 @@ void arena_init(struct arena *a, size_t limit);
 /* Free every allocation at once; the arena can be used again. */
 void arena_release(struct arena *a);
 
-/* n bytes aligned for any type, or NULL when the limit would be passed. */
+/*
+ * n bytes aligned for any type, or NULL when the limit would be passed (and
+ * a->failed is set, so a caller may check once after a series of allocations).
+ */
 void *arena_alloc(struct arena *a, size_t n);
 
 /* Copy of s (n bytes, NUL added) in the arena, or NULL past the limit. */

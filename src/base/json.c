@@ -114,6 +114,30 @@ int json_get_time(json_t *obj, const char *key, const char *path, int64_t *out_m
     return 0;
 }
 
+bool json_depth_exceeds(const json_t *v, int max)
+{
+    if (!json_is_object(v) && !json_is_array(v))
+        return false;
+    if (max <= 0)
+        return true;
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) {
+            if (json_depth_exceeds(x, max - 1))
+                return true;
+        }
+        return false;
+    }
+    const char *k;
+    json_t *x;
+    json_object_foreach((json_t *)v, k, x) {
+        if (json_depth_exceeds(x, max - 1))
+            return true;
+    }
+    return false;
+}
+
 static int dump_cb(const char *p, size_t n, void *data)
 {
     return buf_add(data, p, n) ? -1 : 0;

@@ -45,6 +45,9 @@ int json_get_arr(json_t *obj, const char *key, const char *path, json_t **out, s
 int json_get_time(json_t *obj, const char *key, const char *path, int64_t *out_ms, bool *present,
                   struct errbuf *e);
 
+/* True when v nests objects and arrays deeper than max levels. */
+bool json_depth_exceeds(const json_t *v, int max);
+
 /* Append the compact serialisation of v to b. 0 or ERR_TOO_BIG. */
 int json_dump_buf(const json_t *v, struct buf *b);
 

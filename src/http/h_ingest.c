@@ -51,12 +51,19 @@ static void ingest_job_done(struct writer_job *job, int rc, const struct errbuf 
             json_object_set_new(err, "field", json_string(ir->rejects[0].field));
         json_object_set_new(err, "quarantined", json_true());
         http_reply_json(r, 400, json_pack("{s:o}", "error", err));
+    } else if (r->route != RT_V1_BATCH && ir->refused) {
+        metrics_ingested(0, 0, ir->refused);
+        http_reply_json(r, 400,
+                        json_pack("{s:{s:s, s:s, s:b}}", "error", "code", "invalid", "message",
+                                  "the store refused this message; it is kept in the quarantine",
+                                  "quarantined", 1));
     } else {
-        metrics_ingested(ir->stored, ir->duplicates, ir->nrejects);
+        size_t quarantined = ir->nrejects + ir->refused;
+        metrics_ingested(ir->stored, ir->duplicates, quarantined);
         json_t *body = json_pack("{s:b, s:I, s:I, s:I}", "success", 1, "accepted",
                                  (json_int_t)ir->stored, "duplicates",
                                  (json_int_t)ir->duplicates, "quarantined",
-                                 (json_int_t)ir->nrejects);
+                                 (json_int_t)quarantined);
         if (ir->nrejects)
             json_object_set_new(body, "errors", batch_errors(ir));
         http_reply_json(r, 200, body);

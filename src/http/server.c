@@ -116,8 +116,10 @@ void http_reply_text(struct request *r, int status, const char *content_type, co
     r->status = status;
     r->content_type = content_type;
     buf_reset(&r->reply);
-    if (buf_add(&r->reply, text, len))
-        BUG("reply larger than its buffer");
+    if (buf_add(&r->reply, text, len)) {
+        r->status = 500;
+        buf_adds(&r->reply, "the answer is too large\n");
+    }
     r->state = r->state == REQ_DEFERRED ? REQ_DEFERRED : REQ_REPLIED;
 }
 
@@ -126,8 +128,15 @@ void http_reply_json(struct request *r, int status, json_t *v)
     r->status = status;
     r->content_type = "application/json";
     buf_reset(&r->reply);
-    if (json_dump_buf(v, &r->reply) || buf_addch(&r->reply, '\n'))
-        BUG("reply larger than its buffer");
+    if (json_dump_buf(v, &r->reply) || buf_addch(&r->reply, '\n')) {
+        /* Only stored data can make an answer this large: say so rather than fail. */
+        static const char too_big[] =
+            "{\"error\":{\"code\":\"too_large\",\"message\":\"the answer would be larger "
+            "than the server sends at once; ask for fewer items (limit)\"}}\n";
+        r->status = 500;
+        buf_reset(&r->reply);
+        buf_add(&r->reply, too_big, sizeof(too_big) - 1);
+    }
     json_decref(v);
     if (r->state != REQ_DEFERRED)
         r->state = REQ_REPLIED;

@@ -230,14 +230,18 @@ static const char *dump_to_arena(struct arena *a, const json_t *v)
 }
 
 /* Where a message's parts stand in the text as sent. */
+/* Where a message's parts stand in the text as sent. */
 struct msg_spans {
     struct str item, properties, traits, context;
-    bool write_key;
+    bool unusable; /* an escaped key or a writeKey: the text may differ from what was parsed */
 };
 
 static int span_member(void *ctx, struct str key, struct str value)
 {
     struct msg_spans *sp = ctx;
+    /* Jansson decodes escaped keys; these raw ones could then name another member. */
+    if (memchr(key.ptr, '\\', key.len) || str_eq_cstr(key, "writeKey"))
+        sp->unusable = true;
     /* The last of repeated keys wins, as in the parsed value. */
     if (str_eq_cstr(key, "properties"))
         sp->properties = value;
@@ -245,8 +249,6 @@ static int span_member(void *ctx, struct str key, struct str value)
         sp->traits = value;
     else if (str_eq_cstr(key, "context"))
         sp->context = value;
-    else if (str_eq_cstr(key, "writeKey"))
-        sp->write_key = true;
     return 0;
 }
 
@@ -255,31 +257,40 @@ static const char *span_text(struct arena *a, struct str s)
     return s.len && !str_eq_cstr(s, "null") ? arena_strndup(a, s.ptr, s.len) : NULL;
 }
 
+/* A batch's context, shared by the items that have none: made into text once. */
+struct shared_context {
+    const json_t *json; /* the batch's context object, NULL when none */
+    struct str span;    /* its text as sent, when known */
+    const char *text;   /* made on first use */
+};
+
+static const char *shared_text(struct ingest_request *r, struct shared_context *c)
+{
+    if (!c->text)
+        c->text = c->span.len ? span_text(&r->arena, c->span) : dump_to_arena(&r->arena, c->json);
+    return c->text;
+}
+
 /*
  * The texts the writer stores: the message's own bytes as sent where they
  * can be found (sp, may be NULL), else a compact serialisation. Made here on
  * the parsing thread so that the single writer spends its time on SQL.
  */
 static void store_texts(struct ingest_request *r, struct seg_msg *m, const struct msg_spans *sp,
-                        const struct msg_spans *batch)
+                        struct shared_context *shared)
 {
     struct arena *a = &r->arena;
     json_t *props = seg_event_properties(m);
     bool from_traits = m->type == SEG_IDENTIFY || m->type == SEG_GROUP;
-    if (sp && !sp->write_key) {
-        if (m->type == SEG_IDENTIFY)
-            m->raw_text = span_text(a, sp->item);
-        if (props)
-            m->props_text = span_text(a, from_traits ? sp->traits : sp->properties);
-        if (m->context)
-            m->ctx_text = span_text(a, sp->context.len ? sp->context : batch->context);
-    }
-    if (m->type == SEG_IDENTIFY && !m->raw_text)
-        m->raw_text = dump_to_arena(a, m->raw);
-    if (props && !m->props_text)
-        m->props_text = dump_to_arena(a, props);
-    if (m->context && !m->ctx_text)
-        m->ctx_text = dump_to_arena(a, m->context);
+    bool as_sent = sp && !sp->unusable;
+    m->raw_text = as_sent ? span_text(a, sp->item) : dump_to_arena(a, m->raw);
+    if (props)
+        m->props_text = as_sent ? span_text(a, from_traits ? sp->traits : sp->properties)
+                                : dump_to_arena(a, props);
+    if (m->context && shared && m->context == shared->json)
+        m->ctx_text = shared_text(r, shared);
+    else if (m->context)
+        m->ctx_text = as_sent ? span_text(a, sp->context) : dump_to_arena(a, m->context);
 }
 
 struct item_walk {
@@ -319,7 +330,8 @@ static struct msg_spans *batch_spans(struct str body, size_t n, struct msg_spans
     struct find_key f = {"batch", {NULL, 0}, false};
     if (json_span_members(body, find_member, &f) || !f.found)
         return NULL;
-    json_span_members(body, span_member, root);
+    if (json_span_members(body, span_member, root) || root->unusable)
+        return NULL;
     struct item_walk w = {xcalloc(n + 1, sizeof(struct msg_spans)), n, 0};
     if (json_span_items(f.value, span_batch_item, &w) || w.count != n) {
         free(w.spans);
@@ -347,8 +359,11 @@ static int parse_batch(struct ingest_request *r, struct str body, int64_t now, s
     if (n > SEG_MAX_BATCH_EVENTS)
         return err_field(e, ERR_TOO_BIG, "batch", "a batch holds at most %d events, got %zu",
                          SEG_MAX_BATCH_EVENTS, n);
-    struct msg_spans root = {.write_key = false};
+    struct msg_spans root = {.unusable = false};
     struct msg_spans *spans = batch_spans(body, n, &root);
+    struct shared_context shared = {.json = ctx, .span = spans ? root.context : str_make(NULL, 0)};
+    /* An item without a context of its own carries the batch's: it counts toward its size. */
+    size_t shared_size = !ctx ? 0 : spans ? root.context.len : json_dump_size(ctx);
     r->msgs = xcalloc(n ? n : 1, sizeof(*r->msgs));
     r->rejects = xcalloc(n ? n : 1, sizeof(*r->rejects));
     for (size_t i = 0; i < n; i++) {
@@ -356,6 +371,8 @@ static int parse_batch(struct ingest_request *r, struct str body, int64_t now, s
         struct errbuf ie = {{0}, {0}};
         /* An event's size is its size as sent. */
         size_t size = spans ? spans[i].item.len : json_dump_size(item);
+        if (!json_object_get(item, "context"))
+            size += shared_size;
         struct seg_msg *m = &r->msgs[r->nmsgs];
         int prc;
         if (size > SEG_MAX_EVENT_BYTES)
@@ -364,7 +381,7 @@ static int parse_batch(struct ingest_request *r, struct str body, int64_t now, s
         else
             prc = seg_parse(item, -1, r->root, now, &r->arena, m, &ie);
         if (!prc) {
-            store_texts(r, m, spans ? &spans[i] : NULL, &root);
+            store_texts(r, m, spans ? &spans[i] : NULL, &shared);
             r->nmsgs++;
             continue;
         }
@@ -413,7 +430,7 @@ int ingest_request_parse(struct ingest_request *r, const char *source, int type,
         if (!rc) {
             struct msg_spans sp = {.item = str_trim(str_make(body, len))};
             bool ok = json_span_members(sp.item, span_member, &sp) == 0;
-            store_texts(r, &r->msgs[0], ok ? &sp : NULL, &sp);
+            store_texts(r, &r->msgs[0], ok ? &sp : NULL, NULL);
             r->nmsgs = 1;
         } else {
             seg_msg_release(&r->msgs[0]);
@@ -421,6 +438,8 @@ int ingest_request_parse(struct ingest_request *r, const char *source, int type,
     } else if (!rc) {
         rc = parse_batch(r, str_make(body, len), now, e);
     }
+    if (!rc && r->arena.failed)
+        rc = err_set(e, ERR_TOO_BIG, "the request needs more memory than a request may use");
     if (rc == ERR_INVALID) {
         /* The request as a whole is rejected: keep it in the quarantine, as sent. */
         free(r->rejects);
@@ -431,19 +450,47 @@ int ingest_request_parse(struct ingest_request *r, const char *source, int type,
     return rc;
 }
 
+/*
+ * A message the store refuses (a constraint, a limit of SQLite's) is undone
+ * alone and kept in the quarantine with the reason; the others are stored.
+ * Only a failure to write the quarantine fails the request.
+ */
+static int apply_one(struct store *s, struct ingest_request *r, const struct seg_msg *m,
+                     struct errbuf *e)
+{
+    bool dup = false;
+    int merges = 0;
+    int rc = store_savepoint(s, e);
+    if (rc)
+        return rc;
+    rc = ingest_apply(s, m, r->source, r->received_at, &dup, &merges, e);
+    if (!rc)
+        rc = store_savepoint_release(s, e);
+    if (!rc) {
+        r->duplicates += dup;
+        r->stored += !dup;
+        r->merges += (size_t)merges;
+        return 0;
+    }
+    char reason[sizeof(e->msg) + 160];
+    snprintf(reason, sizeof(reason), "the store refused this %s: %s (%s)", seg_type_name(m->type),
+             e->msg[0] ? e->msg : err_str(rc), store_last_error(s));
+    store_savepoint_rollback(s);
+    const char *payload = m->raw_text ? m->raw_text : "";
+    rc = store_quarantine_add(s, r->source, seg_type_name(m->type), reason, "", payload,
+                              strlen(payload), r->received_at);
+    if (rc)
+        return err_set(e, rc, "storing a refused %s in the quarantine", seg_type_name(m->type));
+    err_clear(e);
+    r->refused++;
+    return 0;
+}
+
 int ingest_request_apply(struct store *s, struct ingest_request *r, struct errbuf *e)
 {
     int rc = 0;
-    for (size_t i = 0; i < r->nmsgs && !rc; i++) {
-        bool dup;
-        int merges = 0;
-        rc = ingest_apply(s, &r->msgs[i], r->source, r->received_at, &dup, &merges, e);
-        if (dup)
-            r->duplicates++;
-        else if (!rc)
-            r->stored++;
-        r->merges += (size_t)merges;
-    }
+    for (size_t i = 0; i < r->nmsgs && !rc; i++)
+        rc = apply_one(s, r, &r->msgs[i], e);
     for (size_t i = 0; i < r->nrejects && !rc; i++) {
         const struct ingest_reject *j = &r->rejects[i];
         rc = store_quarantine_add(s, r->source, j->kind, j->reason, j->field, j->payload,

@@ -39,6 +39,7 @@ struct ingest_request {
     size_t nrejects;
     /* filled by ingest_request_apply */
     size_t stored, duplicates, merges;
+    size_t refused; /* valid messages the store refused, kept in the quarantine */
 };
 
 /*

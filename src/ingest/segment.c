@@ -128,8 +128,9 @@ static void split_name(const char *name, struct arena *a, struct seg_msg *m)
             m->fields[PF_FIRST_NAME] = full;
         return;
     }
-    if (!m->fields[PF_FIRST_NAME])
-        m->fields[PF_FIRST_NAME] = trimmed(a, arena_strndup(a, full, (size_t)(sp - full)));
+    const char *first = arena_strndup(a, full, (size_t)(sp - full));
+    if (first && !m->fields[PF_FIRST_NAME])
+        m->fields[PF_FIRST_NAME] = trimmed(a, first);
     if (!m->fields[PF_LAST_NAME])
         m->fields[PF_LAST_NAME] = trimmed(a, sp + 1);
 }
@@ -499,12 +500,17 @@ int seg_parse(json_t *msg, int type, json_t *batch_ctx, int64_t now, struct aren
                              tname);
     }
     out->type = (enum seg_type)type;
+    if (json_depth_exceeds(msg, SEG_MAX_DEPTH))
+        return err_field(e, ERR_INVALID, "", "the message is nested deeper than %d levels",
+                         SEG_MAX_DEPTH);
     int rc = parse_common(out, batch_ctx, now, a, e);
-    if (rc)
-        return rc;
-    if (!out->user_id && !out->anonymous_id)
-        return err_field(e, ERR_INVALID, "userId", "either 'userId' or 'anonymousId' is required");
-    return parse_type_fields(out, a, e);
+    if (!rc && !out->user_id && !out->anonymous_id)
+        rc = err_field(e, ERR_INVALID, "userId", "either 'userId' or 'anonymousId' is required");
+    if (!rc)
+        rc = parse_type_fields(out, a, e);
+    if (!rc && a->failed)
+        rc = err_set(e, ERR_TOO_BIG, "the request needs more memory than a request may use");
+    return rc;
 }
 
 json_t *seg_event_properties(const struct seg_msg *m)

@@ -22,6 +22,7 @@
 #define SEG_MAX_EVENT_BYTES (32 * 1024)
 #define SEG_MAX_REQUEST_BYTES (500 * 1024)
 #define SEG_MAX_BATCH_EVENTS 2500
+#define SEG_MAX_DEPTH 64 /* nesting of a message's JSON */
 
 enum seg_type { SEG_IDENTIFY, SEG_TRACK, SEG_PAGE, SEG_SCREEN, SEG_GROUP, SEG_ALIAS, SEG_NTYPES };
 
@@ -48,7 +49,8 @@ struct seg_msg {
     json_t *context;         /* borrowed, may be NULL */
     int64_t ts;              /* when it happened, ms */
 
-    /* compact JSON texts for storage, made on the parsing thread (NULL: not made) */
+    /* texts for storage, made on the parsing thread (NULL: not made): the message,
+     * its properties (traits for identify and group) and its context, as sent */
     const char *raw_text, *props_text, *ctx_text;
 
     /* identify: golden fields from traits (NULL = not given), custom attributes */

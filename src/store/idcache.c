@@ -107,8 +107,12 @@ static void enter(struct idcache *c, const char *key, int64_t value)
         return;
     }
     ENTRY q = {hkey, NULL}, *r = NULL;
-    if (hsearch_r(q, FIND, &r, &c->table))
-        return; /* another key with the same hash: leave it to the database */
+    if (hsearch_r(q, FIND, &r, &c->table)) {
+        /* Another key with the same hash: start afresh rather than risk a lost mark. */
+        idcache_clear(c);
+        if (hsearch_r(q, FIND, &r, &c->table))
+            BUG("identity cache not empty after clearing");
+    }
     size_t n = strlen(key);
     rec = arena_alloc(&c->keys, sizeof(*rec) + n + 1);
     q.key = arena_strdup(&c->keys, hkey);

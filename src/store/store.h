@@ -43,6 +43,9 @@ void store_close(struct store *s);
 /* Schema version of the open database. */
 int store_schema_version(struct store *s);
 
+/* The database's own message for the last failed call on this connection; never NULL. */
+const char *store_last_error(struct store *s);
+
 /* Transactions. store_commit returns only after the commit is durable. */
 int store_begin(struct store *s, struct errbuf *e);
 int store_commit(struct store *s, struct errbuf *e);

@@ -61,14 +61,22 @@ void store_json_set_timecol(json_t *obj, const char *key, sqlite3_stmt *st, int 
 /* Same, for a column holding cents: a number with two decimals. */
 void store_json_set_moneycol(json_t *obj, const char *key, sqlite3_stmt *st, int i);
 
-/* The identity cache (idcache.c). */
+/* The identity cache (idcache.c): new and free (accepts NULL) own the cache. */
 struct idcache *idcache_new(size_t capacity);
 void idcache_free(struct idcache *c);
+
+/* Forget everything; accepts NULL. */
 void idcache_clear(struct idcache *c);
+
+/* The remembered owner of an identity; false when unknown or since absorbed. */
 bool idcache_get(struct idcache *c, const char *type, const char *value, const char *source,
                  int64_t *profile_id);
+
+/* Remember an owner (the strings are copied). */
 void idcache_put(struct idcache *c, const char *type, const char *value, const char *source,
                  int64_t profile_id);
+
+/* A profile was merged away: entries that point at it are misses from now on. */
 void idcache_absorbed(struct idcache *c, int64_t profile_id);
 
 /*

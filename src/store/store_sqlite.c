@@ -209,6 +209,11 @@ void store_close(struct store *s)
     free(s);
 }
 
+const char *store_last_error(struct store *s)
+{
+    return sqlite3_errmsg(s->db);
+}
+
 int store_schema_version(struct store *s)
 {
     return s->version;

@@ -8,6 +8,8 @@
 #include "base/xalloc.h"
 #include "store/store_int.h"
 
+#define QUARANTINE_SHOWN 16384
+
 static const char SQL_VIEW_PROFILE[] =
     "SELECT id, first_name, last_name, gender, birth_date, language, email, phone, street,"
     " house_number, postal_code, city, country, attributes, lifecycle_stage, household_id,"
@@ -16,14 +18,14 @@ static const char SQL_VIEW_IDENTITIES[] =
     "SELECT type, value, source, created_at FROM identities WHERE profile_id = ? ORDER BY id";
 static const char SQL_VIEW_RAW[] =
     "SELECT id, source, kind, external_id, message_id, payload, received_at FROM raw_records"
-    " WHERE profile_id = ? ORDER BY id DESC LIMIT 1000";
+    " WHERE profile_id = ? ORDER BY id DESC LIMIT 100";
 static const char SQL_VIEW_ORDERS[] =
     "SELECT id, source, external_id, status, currency, total_cents, revenue_cents,"
     " refunded_cents, ordered_at, refunded_at FROM orders WHERE profile_id = ?"
-    " ORDER BY ordered_at DESC, id DESC LIMIT 1000";
+    " ORDER BY ordered_at DESC, id DESC LIMIT 100";
 static const char SQL_VIEW_LINES[] =
     "SELECT product_id, sku, name, category, price_cents, quantity FROM order_lines"
-    " WHERE order_id = ? ORDER BY id";
+    " WHERE order_id = ? ORDER BY id LIMIT 500";
 static const char SQL_VIEW_EVENTS[] =
     "SELECT id, type, name, properties, source, message_id, ts, received_at FROM events"
     " WHERE profile_id = ? ORDER BY ts DESC, id DESC LIMIT 100";
@@ -278,9 +280,17 @@ static void quarantine_row(struct store *s, sqlite3_stmt *st, json_t *o)
     store_json_set_col(o, "kind", st, 2);
     store_json_set_col(o, "reason", st, 3);
     store_json_set_col(o, "field", st, 4);
-    /* Kept as received; input that is not UTF-8 is shown in base64 instead. */
+    /* Kept as received; input that is not UTF-8 is shown in base64 instead. A list shows
+     * the first QUARANTINE_SHOWN bytes of each, so a page of them stays a sane size. */
     const char *p = (const char *)sqlite3_column_blob(st, 5);
     size_t n = (size_t)sqlite3_column_bytes(st, 5);
+    if (n > QUARANTINE_SHOWN) {
+        json_object_set_new(o, "payload_bytes", json_integer((json_int_t)n));
+        json_object_set_new(o, "payload_truncated", json_true());
+        n = QUARANTINE_SHOWN;
+        while (n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80)
+            n--; /* not inside a UTF-8 sequence */
+    }
     json_t *text = json_stringn(p ? p : "", n);
     if (text) {
         json_object_set_new(o, "payload", text);

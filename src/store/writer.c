@@ -48,10 +48,10 @@ static void run_group(struct writer *w, struct writer_job *jobs, size_t n)
         j->rc = store_savepoint(w->store, &j->err);
         if (!j->rc)
             j->rc = j->apply(w->store, j, &j->err);
-        if (j->rc)
-            store_savepoint_rollback(w->store);
-        else
+        if (!j->rc)
             j->rc = store_savepoint_release(w->store, &j->err);
+        if (j->rc)
+            store_savepoint_rollback(w->store); /* a failed job leaves nothing behind */
     }
     if (!rc)
         rc = store_commit(w->store, &e);
@@ -136,11 +136,8 @@ int writer_new(const char *path, const struct writer_stats *stats, struct writer
     int rc = store_open(path, 0, &w->store, e);
     if (!rc)
         rc = store_open(path, 0, &w->ckpt_store, e);
-    if (rc) {
-        store_close(w->store);
-        free(w);
-        return rc;
-    }
+    if (rc)
+        goto out_close;
     store_set_autocheckpoint(w->store, WRITER_AUTOCHECKPOINT_PAGES);
     store_cache_identities(w->store, WRITER_IDENTITY_CACHE);
     store_set_autocheckpoint(w->ckpt_store, 0);
@@ -150,15 +147,23 @@ int writer_new(const char *path, const struct writer_stats *stats, struct writer
     pthread_cond_init(&w->cv, NULL);
     pthread_cond_init(&w->ckpt_cv, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w)) {
-        store_close(w->store);
-        store_close(w->ckpt_store);
-        free(w);
-        return err_set(e, ERR_IO, "cannot start the writer thread");
+        rc = err_set(e, ERR_IO, "cannot start the writer thread");
+        goto out_destroy;
     }
     if (pthread_create(&w->ckpt_thread, NULL, checkpointer_main, w))
         BUG("cannot start the checkpointer thread");
     *out = w;
     return 0;
+
+out_destroy:
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    pthread_cond_destroy(&w->ckpt_cv);
+out_close:
+    store_close(w->store);
+    store_close(w->ckpt_store);
+    free(w);
+    return rc;
 }
 
 int writer_submit(struct writer *w, struct writer_job *job)
