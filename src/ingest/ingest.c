@@ -455,8 +455,8 @@ int ingest_request_parse(struct ingest_request *r, const char *source, int type,
  * alone and kept in the quarantine with the reason; the others are stored.
  * Only a failure to write the quarantine fails the request.
  */
-static int apply_one(struct store *s, struct ingest_request *r, const struct seg_msg *m,
-                     struct errbuf *e)
+static int apply_alone(struct store *s, struct ingest_request *r, const struct seg_msg *m,
+                       struct errbuf *e)
 {
     bool dup = false;
     int merges = 0;
@@ -486,11 +486,37 @@ static int apply_one(struct store *s, struct ingest_request *r, const struct seg
     return 0;
 }
 
+/* All messages in one savepoint: the common case, with no per-message cost. */
+static int apply_all(struct store *s, struct ingest_request *r, struct errbuf *e)
+{
+    int rc = store_savepoint(s, e);
+    for (size_t i = 0; i < r->nmsgs && !rc; i++) {
+        bool dup = false;
+        int merges = 0;
+        rc = ingest_apply(s, &r->msgs[i], r->source, r->received_at, &dup, &merges, e);
+        r->duplicates += dup;
+        r->stored += !rc && !dup;
+        r->merges += (size_t)merges;
+    }
+    if (!rc)
+        rc = store_savepoint_release(s, e);
+    if (rc) {
+        store_savepoint_rollback(s);
+        r->stored = r->duplicates = r->merges = 0;
+    }
+    return rc;
+}
+
 int ingest_request_apply(struct store *s, struct ingest_request *r, struct errbuf *e)
 {
-    int rc = 0;
-    for (size_t i = 0; i < r->nmsgs && !rc; i++)
-        rc = apply_one(s, r, &r->msgs[i], e);
+    /* When one message is refused, go again one by one to keep the others. */
+    int rc = r->nmsgs ? apply_all(s, r, e) : 0;
+    if (rc) {
+        rc = 0;
+        err_clear(e);
+        for (size_t i = 0; i < r->nmsgs && !rc; i++)
+            rc = apply_alone(s, r, &r->msgs[i], e);
+    }
     for (size_t i = 0; i < r->nrejects && !rc; i++) {
         const struct ingest_reject *j = &r->rejects[i];
         rc = store_quarantine_add(s, r->source, j->kind, j->reason, j->field, j->payload,
