@@ -166,7 +166,7 @@ static int person(struct sink sinks[3], int i, int64_t now, struct errbuf *e)
         snprintf(street, sizeof(street), "%s %d", PICK(streets), 1 + pick(120));
     else
         snprintf(street, sizeof(street), "%d %s", 1 + pick(120), PICK(streets));
-    char birthday[16];
+    char birthday[40];
     snprintf(birthday, sizeof(birthday), "%04d-%02d-%02d", 1950 + pick(55), 1 + pick(12), 1 + pick(28));
     const char *city = st->city[pick(st->ncity)];
     json_t *traits = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:s}",
