@@ -20,13 +20,18 @@ int json_parse(const char *p, size_t n, json_t **out, struct errbuf *e)
     return 0;
 }
 
+void json_field_path(char *out, size_t n, const char *path, const char *key)
+{
+    if (path && *path)
+        snprintf(out, n, "%s.%s", path, key);
+    else
+        snprintf(out, n, "%s", key);
+}
+
 static int wrong_type(struct errbuf *e, const char *path, const char *key, const char *want)
 {
     char field[128];
-    if (path && *path)
-        snprintf(field, sizeof(field), "%s.%s", path, key);
-    else
-        snprintf(field, sizeof(field), "%s", key);
+    json_field_path(field, sizeof(field), path, key);
     return err_field(e, ERR_INVALID, field, "field '%s' must be %s", field, want);
 }
 

@@ -18,6 +18,9 @@
 #include "base/err.h"
 #include "base/str.h"
 
+/* The name of field key inside path, as errors show it: "traits.email", or "email" at the top. */
+void json_field_path(char *out, size_t n, const char *path, const char *key);
+
 /* Parse n bytes of JSON. On failure ERR_INVALID with line and column. Caller decrefs *out. */
 int json_parse(const char *p, size_t n, json_t **out, struct errbuf *e);
 

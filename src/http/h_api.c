@@ -123,6 +123,21 @@ static int query_limit(struct request *r, int def, int max, int *out)
     return 0;
 }
 
+/*
+ * Reply with a page: data (taken) and the cursor that continues after
+ * last_id, or null when this was the last page.
+ */
+static void reply_page(struct request *r, json_t *data, bool more, int64_t last_id)
+{
+    json_t *next = json_null();
+    if (more) {
+        char c[24];
+        snprintf(c, sizeof(c), "%lld", (long long)last_id);
+        next = json_string(c);
+    }
+    http_reply_json(r, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor", next));
+}
+
 static int query_cursor(struct request *r, int64_t *out)
 {
     const char *c = http_query(r, "cursor");
@@ -183,13 +198,7 @@ void h_profile_search(struct request *r)
         http_reply_error(r, rc, 0, NULL, "search failed");
         return;
     }
-    json_t *next = json_null();
-    if (n > limit) {
-        char c[24];
-        snprintf(c, sizeof(c), "%lld", (long long)ids[limit - 1]);
-        next = json_string(c);
-    }
-    http_reply_json(r, 200, json_pack("{s:o, s:o}", "data", data, "next_cursor", next));
+    reply_page(r, data, n > limit, n > limit ? ids[limit - 1] : 0);
 }
 
 /* ---- consents ------------------------------------------------------------------ */
@@ -291,15 +300,9 @@ void h_quarantine(struct request *r)
     /* One row more than asked tells whether there is a next page (as in the profile search). */
     store_quarantine_list(s, cursor, limit + 1, &rows, NULL);
     store_pool_put(r->srv->readers, s);
-    json_t *next = json_null();
-    size_t n = json_array_size(rows);
-    if (n > (size_t)limit) {
-        json_array_remove(rows, n - 1);
-        n = (size_t)limit;
-        json_t *last = json_object_get(json_array_get(rows, n - 1), "id");
-        char c[24];
-        snprintf(c, sizeof(c), "%lld", (long long)json_integer_value(last));
-        next = json_string(c);
-    }
-    http_reply_json(r, 200, json_pack("{s:o, s:o}", "data", rows, "next_cursor", next));
+    bool more = json_array_size(rows) > (size_t)limit;
+    if (more)
+        json_array_remove(rows, (size_t)limit);
+    json_t *last = json_object_get(json_array_get(rows, (size_t)limit - 1), "id");
+    reply_page(r, rows, more, json_integer_value(last));
 }

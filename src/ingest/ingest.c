@@ -128,11 +128,9 @@ static int apply_identify(struct store *s, const struct seg_msg *m, int64_t pid,
         rc = attach(s, "phone", m->phone_key, "", pid, now);
     if (rc)
         return rc;
-    char *payload = m->raw_text ? NULL : json_dump_str(m->raw);
-    rc = store_raw_record_add(s, pid, source, "identify", m->user_id ? m->user_id : m->anonymous_id,
-                              m->message_id, payload ? payload : m->raw_text, now);
-    free(payload);
-    return rc;
+    return store_raw_record_add(s, pid, source, "identify",
+                                m->user_id ? m->user_id : m->anonymous_id, m->message_id,
+                                m->raw_text, now);
 }
 
 static int apply_track(struct store *s, const struct seg_msg *m, int64_t pid, const char *source,
@@ -163,8 +161,9 @@ static int apply_track(struct store *s, const struct seg_msg *m, int64_t pid, co
     return 0;
 }
 
-int ingest_apply(struct store *s, const struct seg_msg *m, const char *source, int64_t now,
-                 bool *duplicate, int *merges, struct errbuf *e)
+/* Store one message whose texts store_texts made (inside a transaction). */
+static int ingest_apply(struct store *s, const struct seg_msg *m, const char *source, int64_t now,
+                        bool *duplicate, int *merges, struct errbuf *e)
 {
     *duplicate = false;
     if (m->message_id && store_message_seen(s, m->message_id)) {
@@ -182,19 +181,13 @@ int ingest_apply(struct store *s, const struct seg_msg *m, const char *source, i
     if (rc)
         return err_set(e, rc, "storing %s message: %s", seg_type_name(m->type), err_str(rc));
 
-    json_t *props = seg_event_properties(m);
-    char *pdump = props && !m->props_text ? json_dump_str(props) : NULL;
-    char *cdump = m->context && !m->ctx_text ? json_dump_str(m->context) : NULL;
-    const char *ptext = pdump ? pdump : m->props_text, *ctext = cdump ? cdump : m->ctx_text;
     const char *name = m->type == SEG_GROUP ? m->group_id : m->name;
     struct store_event ev = {
         .profile_id = pid, .source = source, .type = seg_type_name(m->type), .name = name,
-        .properties = ptext, .context = ctext, .message_id = m->message_id, .ts = m->ts,
-        .received_at = now,
+        .properties = m->props_text, .context = m->ctx_text, .message_id = m->message_id,
+        .ts = m->ts, .received_at = now,
     };
     rc = store_event_add(s, &ev);
-    free(pdump);
-    free(cdump);
     if (rc == ERR_DUPLICATE) {
         *duplicate = true;
         rc = 0;

@@ -60,10 +60,6 @@ int ingest_request_apply(struct store *s, struct ingest_request *r, struct errbu
 
 void ingest_request_release(struct ingest_request *r);
 
-/* Store one parsed message (inside a transaction). *duplicate set when messageId was seen. */
-int ingest_apply(struct store *s, const struct seg_msg *m, const char *source, int64_t now,
-                 bool *duplicate, int *merges, struct errbuf *e);
-
 /*
  * The profile for (userId, anonymousId) from source, created when unknown.
  * A userId arriving for a known anonymous-only profile joins it.

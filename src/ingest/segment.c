@@ -324,17 +324,17 @@ int seg_parse_consent(json_t *obj, const char *path, const char *channel, int64_
     if (!channel) {
         if ((rc = json_get_str(obj, "channel", path, &channel, e)))
             return rc;
-        snprintf(field, sizeof(field), "%s%schannel", path, *path ? "." : "");
+        json_field_path(field, sizeof(field), path, "channel");
         if (!channel)
             return err_field(e, ERR_INVALID, field, "field '%s' is required", field);
     }
     if (!seg_channel_valid(channel)) {
-        snprintf(field, sizeof(field), "%s%schannel", path, *path ? "." : "");
+        json_field_path(field, sizeof(field), path, "channel");
         return err_field(e, ERR_INVALID, field,
                          "field '%s' must be one of email, sms, push, post, phone", field);
     }
     out->channel = channel;
-    snprintf(field, sizeof(field), "%s%sstatus", path, *path ? "." : "");
+    json_field_path(field, sizeof(field), path, "status");
     if ((rc = json_get_str(obj, "status", path, &out->status, e)))
         return rc;
     if (!out->status || (strcmp(out->status, "opted_in") && strcmp(out->status, "opted_out")))
@@ -351,8 +351,9 @@ int seg_parse_consent(json_t *obj, const char *path, const char *channel, int64_
     char ppath[96];
     if ((rc = json_get_obj(obj, "proof", path, &proof, e)))
         return rc;
-    snprintf(ppath, sizeof(ppath), "%s%sproof", path, *path ? "." : "");
-    if (!proof) {
+    if (proof) {
+        json_field_path(ppath, sizeof(ppath), path, "proof");
+    } else {
         proof = obj;
         snprintf(ppath, sizeof(ppath), "%s", path);
     }
