@@ -11,7 +11,8 @@
 
 SHELL := /bin/bash
 CC ?= cc
-PKGS := sqlite3 libmicrohttpd jansson libsodium
+PKGS := sqlite3 libmicrohttpd jansson libsodium libidn2 libutf8proc inih
+CXX ?= c++
 
 ifeq ($(origin CC),default)
 CC := cc
@@ -27,15 +28,19 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Werror
 CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Isrc $(PKG_CFLAGS) -pthread
-LDLIBS := $(PKG_LIBS) -pthread -lm
+LDLIBS := $(PKG_LIBS) -lcsv -lphonenumber -lstdc++ -pthread -lm
+CXXFLAGS := -std=c++17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Isrc $(PKG_CFLAGS) -pthread
 
 ifdef DEBUG
 CFLAGS += -O0 -g3
+CXXFLAGS += -O0 -g3
 else
 CFLAGS += -O2 -g
+CXXFLAGS += -O2 -g
 endif
 ifdef SANITIZE
 CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+CXXFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
@@ -44,8 +49,10 @@ VARIANT := $(if $(SANITIZE),san,rel)$(if $(DEBUG),-dbg,)
 B := build/$(VARIANT)
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/base/*.c src/store/*.c src/ingest/*.c \
-             src/http/*.c src/cmd/*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+             src/clean/*.c src/gen/*.c src/report/*.c src/http/*.c src/cmd/*.c))
+# One C++ file: the extern "C" bridge to libphonenumber (src/clean/phone_lib.cc).
+LIB_CXX := $(wildcard src/clean/*.cc)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(LIB_CXX:%.cc=$(B)/%.o)
 MAIN_OBJ := $(B)/src/main.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -70,6 +77,11 @@ $(B)/%.o: %.c | checksrc
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/%.o: %.cc | checksrc
+	@mkdir -p $(dir $@)
+	@echo "  CXX $<"
+	@$(CXX) $(CXXFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c $(B)/librondo.a
 	@mkdir -p $(dir $@)

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 DEBS=(
   build-essential pkg-config clang libclang-rt-14-dev
   libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libsodium-dev
-  libcurl4-openssl-dev libcsv-dev libutf8proc-dev libidn2-dev libinih-dev iso-codes
+  libcurl4-openssl-dev libcsv-dev libutf8proc-dev libidn2-dev libinih-dev iso-codes libphonenumber-dev g++
   libcmocka-dev
   nodejs npm postfix wrk curl
 )

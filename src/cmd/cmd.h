@@ -7,10 +7,17 @@
 #ifndef RONDO_CMD_H
 #define RONDO_CMD_H
 
+#include <stdbool.h>
+
 int cmd_init(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+
+struct import;
+/* Print an import's (or a retry's) summary: text, or JSON on stdout. */
+void cmd_import_summary(const struct import *im, const char *what, double secs, bool json);
 
 /* Print "rondo: <message>" to stderr, with the errbuf's text when set. */
 void cmd_fail(const char *what, int rc, const char *detail);

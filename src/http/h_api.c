@@ -12,6 +12,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "clean/record.h"
 #include "http/http.h"
 
 /* ---- auth ---------------------------------------------------------------- */
@@ -109,7 +110,7 @@ void h_profile_get(struct request *r)
 }
 
 static const char *const identity_types[] = {"email",        "phone",        "user_id",
-                                             "anonymous_id", "loyalty_card", "customer_no"};
+                                             "anonymous_id", "loyalty_card", "customer_number"};
 
 static int query_limit(struct request *r, int def, int max, int *out)
 {
@@ -167,15 +168,13 @@ void h_profile_search(struct request *r)
     if (!t) {
         http_reply_error(r, ERR_INVALID, 400, "identity",
                          "unknown identity type \"%.*s\": use email, phone, user_id, "
-                         "anonymous_id, loyalty_card or customer_no",
+                         "anonymous_id, loyalty_card or customer_number",
                          (int)type.len, type.ptr);
         return;
     }
-    const char *v = arena_strndup(&r->arena, value.ptr, value.len);
-    if (strcmp(t, "email") == 0)
-        v = seg_email_key(&r->arena, v);
-    else if (strcmp(t, "phone") == 0)
-        v = seg_phone_key(&r->arena, v);
+    struct clean_ctx cc = {.country = http_query(r, "country"), .now = clock_now(),
+                           .arena = &r->arena};
+    const char *v = clean_identity_value(&cc, t, arena_strndup(&r->arena, value.ptr, value.len));
     int limit;
     int64_t cursor;
     if (query_limit(r, 20, 100, &limit) || query_cursor(r, &cursor))

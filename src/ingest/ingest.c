@@ -121,16 +121,13 @@ static int resolve_alias(struct store *s, const struct seg_msg *m, const char *s
 static int apply_identify(struct store *s, const struct seg_msg *m, int64_t pid,
                           const char *source, int64_t now)
 {
-    int rc = store_profile_update(s, pid, m->fields, m->custom, now);
-    if (!rc)
-        rc = attach(s, "email", m->email_key, "", pid, now);
-    if (!rc)
-        rc = attach(s, "phone", m->phone_key, "", pid, now);
-    if (rc)
-        return rc;
-    return store_raw_record_add(s, pid, source, "identify",
-                                m->user_id ? m->user_id : m->anonymous_id, m->message_id,
-                                m->raw_text, now);
+    struct ingest_record rec = {
+        .source = source, .kind = "identify",
+        .external_id = m->user_id ? m->user_id : m->anonymous_id, .message_id = m->message_id,
+        .payload = m->raw_text, .clean = m->clean, .custom = m->custom,
+        .cleaned_text = m->cleaned_text, .corrections_text = m->corrections_text,
+    };
+    return ingest_record_store(s, pid, &rec, now, NULL);
 }
 
 static int apply_track(struct store *s, const struct seg_msg *m, int64_t pid, const char *source,
@@ -196,6 +193,33 @@ static int ingest_apply(struct store *s, const struct seg_msg *m, const char *so
 }
 
 /* ---- requests ------------------------------------------------------------- */
+
+/*
+ * An identify's traits pass the cleaning rules here, on the parsing thread:
+ * a test record is refused (and so quarantined) like any invalid message.
+ */
+static int clean_identify(struct ingest_request *r, struct seg_msg *m, int64_t now,
+                          struct errbuf *e)
+{
+    if (m->type != SEG_IDENTIFY)
+        return 0;
+    struct clean_output *co = arena_alloc(&r->arena, sizeof(*co));
+    if (!co)
+        return err_set(e, ERR_TOO_BIG, "the request needs more memory than a request may use");
+    struct clean_input in = {.salutation = m->salutation};
+    memcpy(in.fields, m->fields, sizeof(in.fields));
+    struct clean_ctx c = {.now = now, .arena = &r->arena};
+    int rc = clean_record(&c, ingest_patterns(), &in, co);
+    if (!rc)
+        rc = ingest_record_texts(&r->arena, co, &m->cleaned_text, &m->corrections_text);
+    if (rc)
+        return err_set(e, ERR_TOO_BIG, "the request needs more memory than a request may use");
+    m->clean = co;
+    if (co->test_reason)
+        return err_field(e, ERR_INVALID, co->test_field[0] == 'e' ? "traits.email" : "traits.name",
+                         "%s", co->test_reason);
+    return 0;
+}
 
 static void add_reject(struct ingest_request *r, size_t cap, const char *kind,
                        const struct errbuf *e, const char *payload, size_t len)
@@ -373,6 +397,8 @@ static int parse_batch(struct ingest_request *r, struct str body, int64_t now, s
                             i, size, SEG_MAX_EVENT_BYTES);
         else
             prc = seg_parse(item, -1, r->root, now, &r->arena, m, &ie);
+        if (!prc)
+            prc = clean_identify(r, m, now, &ie);
         if (!prc) {
             store_texts(r, m, spans ? &spans[i] : NULL, &shared);
             r->nmsgs++;
@@ -420,6 +446,8 @@ int ingest_request_parse(struct ingest_request *r, const char *source, int type,
     if (!rc && type >= 0) {
         r->msgs = xcalloc(1, sizeof(*r->msgs));
         rc = seg_parse(r->root, type, NULL, now, &r->arena, &r->msgs[0], e);
+        if (!rc)
+            rc = clean_identify(r, &r->msgs[0], now, e);
         if (!rc) {
             struct msg_spans sp = {.item = str_trim(str_make(body, len))};
             bool ok = json_span_members(sp.item, span_member, &sp) == 0;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "base/arena.h"
+#include "clean/record.h"
 #include "ingest/segment.h"
 #include "store/store.h"
 
@@ -66,5 +67,45 @@ void ingest_request_release(struct ingest_request *r);
  */
 int ingest_resolve(struct store *s, const char *user_id, const char *anonymous_id,
                    const char *source, int64_t now, int64_t *profile_id, int *merges);
+
+/* ---- profile records (identify and import alike) -------------------------- */
+
+/* A cleaned profile record, ready for the writer. */
+struct ingest_record {
+    const char *source;
+    const char *kind;        /* "identify" or "import" */
+    const char *external_id; /* the source's id: userId, customer number, card number */
+    const char *message_id;  /* may be NULL */
+    const char *payload;     /* the record as received, JSON text */
+    int64_t row_hash;        /* 0 when not an import */
+    const struct clean_output *clean;
+    json_t *custom;          /* custom attributes, may be NULL */
+    const char *loyalty_card;    /* identity of type loyalty_card (global), may be NULL */
+    const char *customer_number; /* identity of type customer_number (per source), may be NULL */
+    const char *cleaned_text, *corrections_text; /* from ingest_record_texts */
+};
+
+/*
+ * The JSON texts of a cleaned record, made in the arena on the parsing
+ * thread: the cleaned fields plus what was invalid, and the corrections.
+ */
+int ingest_record_texts(struct arena *a, const struct clean_output *co, const char **cleaned,
+                        const char **corrections);
+
+/*
+ * Store a record for profile pid: golden fields from the cleaned values,
+ * identities (e-mail, phone and the extra ones, loyalty card, customer
+ * number; one owned by another profile is left alone), the raw record with
+ * its quality bits. *raw_id may be NULL.
+ */
+int ingest_record_store(struct store *s, int64_t pid, const struct ingest_record *r, int64_t now,
+                        int64_t *raw_id);
+
+/*
+ * The test-record patterns used by the API path (set once at start-up from
+ * the workspace's patterns; NULL: none).
+ */
+void ingest_set_patterns(const struct clean_patterns *p);
+const struct clean_patterns *ingest_patterns(void);
 
 #endif

@@ -89,7 +89,8 @@ static bool trait_known(const char *key)
         if (strcmp(key, trait_fields[i].key) == 0)
             return true;
     return strcmp(key, "name") == 0 || strcmp(key, "birthday") == 0 ||
-           strcmp(key, "address") == 0;
+           strcmp(key, "address") == 0 || strcmp(key, "salutation") == 0 ||
+           strcmp(key, "title") == 0;
 }
 
 static const char *trimmed(struct arena *a, const char *s)
@@ -135,37 +136,6 @@ static void split_name(const char *name, struct arena *a, struct seg_msg *m)
         m->fields[PF_LAST_NAME] = trimmed(a, sp + 1);
 }
 
-static const char *lower_dup(struct arena *a, const char *s)
-{
-    char *p = arena_strdup(a, s);
-    for (char *q = p; q && *q; q++)
-        *q = (char)tolower((unsigned char)*q);
-    return p;
-}
-
-const char *seg_email_key(struct arena *a, const char *s)
-{
-    return lower_dup(a, s);
-}
-
-const char *seg_phone_key(struct arena *a, const char *s)
-{
-    size_t n = strlen(s), k = 0, digits = 0;
-    char *p = arena_alloc(a, n + 1);
-    if (!p)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (isdigit((unsigned char)s[i])) {
-            p[k++] = s[i];
-            digits++;
-        } else if (s[i] == '+' && k == 0) {
-            p[k++] = '+';
-        }
-    }
-    p[k] = '\0';
-    return digits >= 6 ? p : NULL;
-}
-
 static int parse_traits(struct seg_msg *m, struct arena *a, struct errbuf *e)
 {
     json_t *t = m->traits;
@@ -180,29 +150,21 @@ static int parse_traits(struct seg_msg *m, struct arena *a, struct errbuf *e)
         split_name(name, a, m);
     if ((rc = json_get_str(t, "birthday", "traits", &birthday, e)))
         return rc;
-    if (birthday && *birthday) {
-        int64_t ms;
-        if (time_parse_iso8601(birthday, &ms))
-            return err_field(e, ERR_INVALID, "traits.birthday",
-                             "field 'traits.birthday' must be an ISO 8601 date, got \"%.40s\"",
-                             birthday);
-        /* A birth date is a calendar date, not an instant: keep the date as
-         * written ("1990-05-17T00:00:00+02:00" is the 17th, not the 16th in UTC).
-         * A valid timestamp always starts with YYYY-MM-DD. */
-        m->fields[PF_BIRTH_DATE] = arena_strndup(a, birthday, 10);
-    }
+    /* as given: the cleaning rules read dates in any common form */
+    if (birthday)
+        m->fields[PF_BIRTH_DATE] = trimmed(a, birthday);
+    const char *salutation;
+    if ((rc = json_get_str(t, "salutation", "traits", &salutation, e)) ||
+        (!salutation && (rc = json_get_str(t, "title", "traits", &salutation, e))))
+        return rc;
+    if (salutation)
+        m->salutation = trimmed(a, salutation);
     json_t *addr;
     if ((rc = json_get_obj(t, "address", "traits", &addr, e)))
         return rc;
     if (addr && (rc = map_strings(addr, "traits.address", address_fields,
                                   sizeof(address_fields) / sizeof(address_fields[0]), a, m, e)))
         return rc;
-    if (m->fields[PF_GENDER])
-        m->fields[PF_GENDER] = lower_dup(a, m->fields[PF_GENDER]);
-    if (m->fields[PF_EMAIL])
-        m->email_key = seg_email_key(a, m->fields[PF_EMAIL]);
-    if (m->fields[PF_PHONE])
-        m->phone_key = seg_phone_key(a, m->fields[PF_PHONE]);
 
     const char *key;
     json_t *v;

@@ -19,6 +19,8 @@
 #include "base/err.h"
 #include "store/store.h"
 
+struct clean_output;
+
 #define SEG_MAX_EVENT_BYTES (32 * 1024)
 #define SEG_MAX_REQUEST_BYTES (500 * 1024)
 #define SEG_MAX_BATCH_EVENTS 2500
@@ -53,11 +55,13 @@ struct seg_msg {
      * its properties (traits for identify and group) and its context, as sent */
     const char *raw_text, *props_text, *ctx_text;
 
-    /* identify: golden fields from traits (NULL = not given), custom attributes */
+    /* identify: golden fields from traits as given (NULL = not given), custom attributes */
     const char *fields[PF_COUNT];
+    const char *salutation; /* traits.salutation or traits.title */
     json_t *custom; /* owned: released by seg_msg_release */
-    const char *email_key; /* normalised e-mail identity value */
-    const char *phone_key; /* normalised phone identity value */
+    /* identify: what cleaning made of the fields (ingest_request_parse), in the arena */
+    const struct clean_output *clean;
+    const char *cleaned_text, *corrections_text;
 
     struct store_order order;     /* SEG_ORDER_COMPLETED, SEG_ORDER_REFUNDED */
     struct store_consent consent; /* SEG_CONSENT_UPDATED */
@@ -87,12 +91,6 @@ void seg_msg_release(struct seg_msg *m);
  */
 int seg_parse_consent(json_t *obj, const char *path, const char *channel, int64_t now,
                       struct store_consent *out, struct errbuf *e);
-
-/* E-mail identity value: the address lower-cased, in the arena. */
-const char *seg_email_key(struct arena *a, const char *s);
-
-/* Phone identity value: digits with a leading + kept; NULL under 6 digits. */
-const char *seg_phone_key(struct arena *a, const char *s);
 
 /* True when channel is one of email, sms, push, post, phone. */
 bool seg_channel_valid(const char *channel);

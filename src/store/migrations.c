@@ -144,5 +144,61 @@ static const char m002[] =
     "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     "INSERT INTO store_meta(key, value) VALUES ('identity_epoch', 0);";
 
-const char *const store_migrations[] = {m001, m002};
+/*
+ * Cleaning and imports (issue 3). A profile record's row keeps what the
+ * cleaning rules made of it: the cleaned fields, the corrections (before and
+ * after, so they can be seen and undone) and per-field quality bits (bit f
+ * is enum profile_field f) from which the quality report is computed. Only
+ * the newest record per (source, kind, external id) is current; older ones
+ * stay for lineage, whether it came by import or identify. row_hash makes re-imports of an unchanged row a no-op.
+ */
+static const char m003[] =
+    "ALTER TABLE raw_records ADD COLUMN superseded_at INTEGER;"
+    "ALTER TABLE raw_records ADD COLUMN row_hash INTEGER;"
+    "ALTER TABLE raw_records ADD COLUMN cleaned TEXT;"
+    "ALTER TABLE raw_records ADD COLUMN corrections TEXT;"
+    "ALTER TABLE raw_records ADD COLUMN present_mask INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE raw_records ADD COLUMN valid_raw_mask INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE raw_records ADD COLUMN clean_mask INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE raw_records ADD COLUMN corrected_mask INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE raw_records ADD COLUMN email_key TEXT;"
+    "ALTER TABLE raw_records ADD COLUMN phone_key TEXT;"
+    "DROP INDEX raw_records_external;"
+    "CREATE INDEX raw_records_current ON raw_records(source, external_id)"
+    "  WHERE superseded_at IS NULL;"
+    /* a user's "keep this field as given" after undoing a correction */
+    "CREATE TABLE clean_overrides ("
+    "  source TEXT NOT NULL,"
+    "  external_id TEXT NOT NULL,"
+    "  field TEXT NOT NULL,"
+    "  value TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (source, external_id, field)) WITHOUT ROWID;"
+    /* test-record patterns (fnmatch, case-insensitive) per field */
+    "CREATE TABLE test_patterns ("
+    "  id INTEGER PRIMARY KEY,"
+    "  field TEXT NOT NULL,"
+    "  pattern TEXT NOT NULL,"
+    "  UNIQUE (field, pattern));"
+    "INSERT INTO test_patterns(field, pattern) VALUES"
+    "  ('email', 'test@*'), ('email', '*@test.com'), ('email', '*@example.com'),"
+    "  ('email', '*@example.org'), ('email', '*@example.net'), ('email', 'asdf@*'),"
+    "  ('email', '*@asdf.com'), ('email', 'noone@*'), ('email', 'dummy@*'),"
+    "  ('name', 'mickey mouse'), ('name', 'minnie mouse'), ('name', 'donald duck'),"
+    "  ('name', 'test test'), ('name', 'test *'), ('name', '* test'), ('name', 'asdf*'),"
+    "  ('name', 'john doe'), ('name', 'jane doe'), ('name', 'qwerty*'), ('name', 'xxx*'),"
+    "  ('name', 'dummy *');"
+    /* order lines keyed within their order, so a re-import replaces, never doubles */
+    "ALTER TABLE order_lines ADD COLUMN line_no INTEGER;"
+    "ALTER TABLE order_lines ADD COLUMN row_hash INTEGER;"
+    "ALTER TABLE orders ADD COLUMN row_hash INTEGER;"
+    "ALTER TABLE orders ADD COLUMN attributes TEXT;"
+    "CREATE UNIQUE INDEX order_lines_line ON order_lines(order_id, line_no) WHERE line_no IS NOT NULL;"
+    /* quarantined rows that a retry has since stored */
+    "ALTER TABLE quarantine ADD COLUMN resolved_at INTEGER;"
+    "ALTER TABLE quarantine ADD COLUMN external_id TEXT;"
+    "CREATE INDEX quarantine_pending ON quarantine(source, kind, external_id)"
+    "  WHERE resolved_at IS NULL;";
+
+const char *const store_migrations[] = {m001, m002, m003};
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

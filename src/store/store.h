@@ -23,7 +23,7 @@
 struct store;
 
 /* The schema version this binary writes; rondo refuses databases above it. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 enum store_open_flags {
     STORE_CREATE = 1 << 0,  /* create the file when missing */
@@ -153,10 +153,38 @@ int store_profile_update(struct store *s, int64_t id, const char *const vals[PF_
 /* Follow merged_into to the surviving profile. ERR_NOT_FOUND for an unknown id. */
 int store_profile_resolve(struct store *s, int64_t id, int64_t *survivor);
 
-/* Keep an incoming record unchanged for lineage. payload is JSON text. */
-int store_raw_record_add(struct store *s, int64_t profile_id, const char *source,
-                         const char *kind, const char *external_id, const char *message_id,
-                         const char *payload, int64_t now);
+/*
+ * An incoming profile record, kept unchanged for lineage (payload), with
+ * what cleaning made of it. Per-field bits (bit f = enum profile_field f):
+ * see src/clean/record.h.
+ */
+struct store_raw {
+    int64_t profile_id;
+    const char *source;
+    const char *kind;        /* "identify", "import" */
+    const char *external_id; /* the source's id for the record (userId, customer number) */
+    const char *message_id;  /* may be NULL */
+    const char *payload;     /* the record as received, JSON text */
+    int64_t row_hash;        /* hash of the record as received (0: none), for re-imports */
+    const char *cleaned;     /* JSON object of cleaned fields, may be NULL */
+    const char *corrections; /* JSON array of {field, rule, before, after}, may be NULL */
+    uint32_t present, valid_raw, clean, corrected;
+    const char *email_key, *phone_key;
+};
+
+/*
+ * Store a raw record. The current record with the same source and external
+ * id, if any, is superseded (kept, no longer current). *raw_id may be NULL.
+ */
+int store_raw_record_add(struct store *s, const struct store_raw *r, int64_t now,
+                         int64_t *raw_id);
+
+/*
+ * The current raw record for (source, external_id): its id, profile and row
+ * hash. ERR_NOT_FOUND when there is none.
+ */
+int store_raw_current(struct store *s, const char *source, const char *external_id,
+                      int64_t *raw_id, int64_t *profile_id, int64_t *row_hash);
 
 /*
  * Merge absorbed into survivor: identities, raw records, events, orders and
@@ -236,6 +264,55 @@ int store_consent_set(struct store *s, const struct store_consent *c, int64_t no
 int store_quarantine_add(struct store *s, const char *source, const char *kind,
                          const char *reason, const char *field, const char *payload,
                          size_t payload_len, int64_t now);
+
+/* ---- imports (store_import.c) ------------------------------------------- */
+
+/* An order's id and row hash by the source's id. ERR_NOT_FOUND when unknown. */
+int store_order_current(struct store *s, const char *source, const char *external_id,
+                        int64_t *order_id, int64_t *row_hash);
+
+/* Insert or update an imported order without touching its lines. attributes: JSON or NULL. */
+int store_order_import(struct store *s, const struct store_order *o, const char *attributes,
+                       int64_t row_hash, int64_t now);
+
+/* Insert or update line line_no of an order; *unchanged when it was stored with this hash. */
+int store_order_line_import(struct store *s, int64_t order_id, int64_t line_no,
+                            const struct store_order_line *l, int64_t row_hash, bool *unchanged);
+
+/* The current consent's status and time. ERR_NOT_FOUND when none. */
+int store_consent_current(struct store *s, int64_t profile_id, const char *channel,
+                          const char *purpose, char status[16], int64_t *ts);
+
+/*
+ * Quarantine an imported row (payload: the row as JSON). When the same row
+ * is already pending in the quarantine, nothing is added and *again is set.
+ */
+int store_quarantine_row(struct store *s, const char *source, const char *kind,
+                         const char *reason, const char *field, const char *external_id,
+                         const char *payload, int64_t now, bool *again);
+
+/*
+ * Pending (unresolved) quarantined rows with id > after, oldest first,
+ * filtered by source and kind (NULL: any) or by one id (0: any). Caller decrefs.
+ */
+int store_quarantine_pending(struct store *s, const char *source, const char *kind, int64_t id,
+                             int64_t after, int limit, json_t **out, struct errbuf *e);
+
+/* Mark a quarantined row stored by a retry. */
+int store_quarantine_resolve(struct store *s, int64_t id, int64_t now);
+
+/* Replace a pending row's reason after a retry that failed again. */
+int store_quarantine_reason(struct store *s, int64_t id, const char *reason, const char *field);
+
+/* Test-record patterns: list ([{id, field, pattern}]), add (idempotent), remove. */
+int store_test_patterns(struct store *s, json_t **out, struct errbuf *e);
+int store_test_pattern_add(struct store *s, const char *field, const char *pattern);
+int store_test_pattern_remove(struct store *s, int64_t id);
+
+/* Fields a user chose to keep as given for a record: [{external_id, field, value}]. */
+int store_clean_overrides(struct store *s, const char *source, json_t **out, struct errbuf *e);
+int store_clean_override_set(struct store *s, const char *source, const char *external_id,
+                             const char *field, const char *value, int64_t now);
 
 /* ---- reads -------------------------------------------------------------- */
 

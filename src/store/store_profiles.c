@@ -45,7 +45,14 @@ static const char SQL_PROFILE_MERGED_INTO[] =
     "SELECT merged_into FROM profiles WHERE id = ?";
 static const char SQL_RAW_ADD[] =
     "INSERT INTO raw_records(profile_id, source, kind, external_id, message_id, payload,"
-    " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    " received_at, row_hash, cleaned, corrections, present_mask, valid_raw_mask, clean_mask,"
+    " corrected_mask, email_key, phone_key)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_RAW_CURRENT[] =
+    "SELECT id, profile_id, row_hash FROM raw_records"
+    " WHERE source = ? AND external_id = ? AND superseded_at IS NULL";
+static const char SQL_RAW_SUPERSEDE[] =
+    "UPDATE raw_records SET superseded_at = ? WHERE id = ?";
 
 int store_identity_find(struct store *s, const char *type, const char *value, const char *source,
                         int64_t *profile_id)
@@ -161,19 +168,65 @@ int store_profile_resolve(struct store *s, int64_t id, int64_t *survivor)
     return ERR_DB;
 }
 
-int store_raw_record_add(struct store *s, int64_t profile_id, const char *source,
-                         const char *kind, const char *external_id, const char *message_id,
-                         const char *payload, int64_t now)
+int store_raw_current(struct store *s, const char *source, const char *external_id,
+                      int64_t *raw_id, int64_t *profile_id, int64_t *row_hash)
 {
+    if (!external_id)
+        return ERR_NOT_FOUND;
+    sqlite3_stmt *st = store_stmt(s, SQL_RAW_CURRENT);
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, external_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (raw_id)
+            *raw_id = sqlite3_column_int64(st, 0);
+        if (profile_id)
+            *profile_id = sqlite3_column_int64(st, 1);
+        if (row_hash)
+            *row_hash = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+}
+
+int store_raw_record_add(struct store *s, const struct store_raw *r, int64_t now,
+                         int64_t *raw_id)
+{
+    int64_t old;
+    int rc = store_raw_current(s, r->source, r->external_id, &old, NULL, NULL);
+    if (rc == 0) {
+        sqlite3_stmt *st = store_stmt(s, SQL_RAW_SUPERSEDE);
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, old);
+        if ((rc = store_exec_stmt(s, st, NULL)))
+            return rc;
+    } else if (rc != ERR_NOT_FOUND) {
+        return rc;
+    }
     sqlite3_stmt *st = store_stmt(s, SQL_RAW_ADD);
-    sqlite3_bind_int64(st, 1, profile_id);
-    sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-    store_bind_text(st, 4, external_id);
-    store_bind_text(st, 5, message_id);
-    sqlite3_bind_text(st, 6, payload, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, r->profile_id);
+    sqlite3_bind_text(st, 2, r->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->kind, -1, SQLITE_STATIC);
+    store_bind_text(st, 4, r->external_id);
+    store_bind_text(st, 5, r->message_id);
+    sqlite3_bind_text(st, 6, r->payload, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, now);
-    return store_exec_stmt(s, st, NULL);
+    if (r->row_hash)
+        sqlite3_bind_int64(st, 8, r->row_hash);
+    else
+        sqlite3_bind_null(st, 8);
+    store_bind_text(st, 9, r->cleaned);
+    store_bind_text(st, 10, r->corrections);
+    sqlite3_bind_int64(st, 11, r->present);
+    sqlite3_bind_int64(st, 12, r->valid_raw);
+    sqlite3_bind_int64(st, 13, r->clean);
+    sqlite3_bind_int64(st, 14, r->corrected);
+    store_bind_text(st, 15, r->email_key);
+    store_bind_text(st, 16, r->phone_key);
+    rc = store_exec_stmt(s, st, NULL);
+    if (!rc && raw_id)
+        *raw_id = sqlite3_last_insert_rowid(s->db);
+    return rc;
 }
 
 /* ---- merge -------------------------------------------------------------- */

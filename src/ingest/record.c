@@ -1,0 +1,124 @@
+/*
+ * record.c — storing one cleaned profile record, whether it came as a
+ * Segment identify or as an imported CSV row: golden fields, identities and
+ * the raw record with what cleaning made of it.
+ */
+#include <string.h>
+
+#include "base/buf.h"
+#include "ingest/ingest.h"
+
+static const struct clean_patterns *api_patterns;
+
+void ingest_set_patterns(const struct clean_patterns *p)
+{
+    api_patterns = p;
+}
+
+const struct clean_patterns *ingest_patterns(void)
+{
+    return api_patterns;
+}
+
+static void add_member(struct buf *b, bool *first, const char *key, const char *value)
+{
+    if (!value)
+        return;
+    buf_adds(b, *first ? "\"" : ",\"");
+    *first = false;
+    buf_adds(b, key);
+    buf_adds(b, "\":\"");
+    buf_add_json_escaped(b, value, strlen(value));
+    buf_addch(b, '"');
+}
+
+static const char *buf_to_arena(struct arena *a, struct buf *b)
+{
+    const char *s = b->len ? arena_strndup(a, b->ptr, b->len) : NULL;
+    buf_release(b);
+    return s;
+}
+
+int ingest_record_texts(struct arena *a, const struct clean_output *co, const char **cleaned,
+                        const char **corrections)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    bool first = true;
+    buf_addch(&b, '{');
+    for (int f = 0; f < PF_COUNT; f++)
+        add_member(&b, &first, profile_field_name((enum profile_field)f), co->fields[f]);
+    add_member(&b, &first, "email_alt", co->email_alt);
+    add_member(&b, &first, "mobile", co->mobile);
+    if (co->email_flags & CLEAN_ROLE)
+        add_member(&b, &first, "email_role", "true");
+    if (co->email_flags & CLEAN_DISPOSABLE)
+        add_member(&b, &first, "email_disposable", "true");
+    if (co->ninvalid) {
+        buf_adds(&b, first ? "\"invalid\":{" : ",\"invalid\":{");
+        bool f2 = true;
+        for (int i = 0; i < co->ninvalid; i++)
+            add_member(&b, &f2, profile_field_name(co->invalid[i].field), co->invalid[i].reason);
+        buf_addch(&b, '}');
+    }
+    buf_addch(&b, '}');
+    *cleaned = buf_to_arena(a, &b);
+
+    *corrections = NULL;
+    if (co->nfixes) {
+        buf_init(&b, 0);
+        buf_addch(&b, '[');
+        for (int i = 0; i < co->nfixes; i++) {
+            const struct clean_record_fix *x = &co->fixes[i];
+            bool f3 = true;
+            buf_adds(&b, i ? ",{" : "{");
+            add_member(&b, &f3, "field", profile_field_name(x->field));
+            add_member(&b, &f3, "rule", x->rule);
+            add_member(&b, &f3, "before", x->before);
+            add_member(&b, &f3, "after", x->after);
+            buf_addch(&b, '}');
+        }
+        buf_addch(&b, ']');
+        *corrections = buf_to_arena(a, &b);
+    }
+    return a->failed ? ERR_NOMEM : 0;
+}
+
+static int attach(struct store *s, const char *type, const char *value, const char *source,
+                  int64_t pid, int64_t now)
+{
+    if (!value || !*value)
+        return 0;
+    int rc = store_identity_add(s, type, value, source, pid, now, NULL);
+    /* Owned by another profile: left where it is; linking is the identity module's call. */
+    return rc == ERR_EXISTS ? 0 : rc;
+}
+
+int ingest_record_store(struct store *s, int64_t pid, const struct ingest_record *r, int64_t now,
+                        int64_t *raw_id)
+{
+    const struct clean_output *co = r->clean;
+    int rc = store_profile_update(s, pid, co->fields, r->custom, now);
+    if (!rc)
+        rc = attach(s, "email", co->email_key, "", pid, now);
+    if (!rc)
+        rc = attach(s, "email", co->email_alt_key, "", pid, now);
+    if (!rc)
+        rc = attach(s, "phone", co->phone_key, "", pid, now);
+    if (!rc)
+        rc = attach(s, "phone", co->mobile_key, "", pid, now);
+    if (!rc)
+        rc = attach(s, "loyalty_card", r->loyalty_card, "", pid, now);
+    if (!rc)
+        rc = attach(s, "customer_number", r->customer_number, r->source, pid, now);
+    if (rc)
+        return rc;
+    struct store_raw raw = {
+        .profile_id = pid, .source = r->source, .kind = r->kind, .external_id = r->external_id,
+        .message_id = r->message_id, .payload = r->payload, .row_hash = r->row_hash,
+        .cleaned = r->cleaned_text, .corrections = r->corrections_text,
+        .present = co->present, .valid_raw = co->valid_raw, .clean = co->clean,
+        .corrected = co->corrected, .email_key = co->email_key, .phone_key = co->phone_key,
+    };
+    return store_raw_record_add(s, &raw, now, raw_id);
+}
