@@ -107,7 +107,7 @@ end
 
 local function page_context(path, title)
     return fmt('"context":{"library":{"name":"analytics.js","version":"4.1.0"},'
-        .. '"page":{"path":"%s","url":"https://shop.example.com%s","title":"%s",'
+        .. '"page":{"path":"%s","url":"https://shop.example.be%s","title":"%s",'
         .. '"referrer":"https://www.google.com/"},"userAgent":"%s","ip":"203.0.113.%d",'
         .. '"locale":"%s","campaign":{"source":"newsletter","medium":"email","name":"winter-sale"}}',
         path, path, title, pick(agents), rnd(1, 254), pick(locales))
@@ -115,7 +115,7 @@ end
 
 local function product_json(p, qty)
     return fmt('{"product_id":"%s","sku":"%s","name":"%s","category":"%s","brand":"%s",'
-        .. '"price":%s,"quantity":%d,"url":"https://shop.example.com/p/%s"}',
+        .. '"price":%s,"quantity":%d,"url":"https://shop.example.be/p/%s"}',
         p.id, p.sku, p.name, p.category, p.brand, p.price, qty, p.slug)
 end
 
@@ -165,8 +165,8 @@ local function page(mid)
     local p = pick(products)
     local path, cat = "/c/" .. p.category:lower():gsub("[^%w]+", "-"), p.category
     return fmt('{"type":"page","name":"%s",%s,"messageId":"%s","timestamp":"%s",'
-        .. '"properties":{"path":"%s","url":"https://shop.example.com%s","title":"%s | Shop",'
-        .. '"referrer":"https://shop.example.com/","search":""},%s}',
+        .. '"properties":{"path":"%s","url":"https://shop.example.be%s","title":"%s | Shop",'
+        .. '"referrer":"https://shop.example.be/","search":""},%s}',
         cat, id, mid, timestamp(), path, path, cat, page_context(path, cat .. " | Shop"))
 end
 
@@ -175,7 +175,7 @@ local function identify(mid)
     local first, last = first_names[person % #first_names + 1], last_names[person % #last_names + 1]
     return fmt('{"type":"identify","userId":"user-%d","anonymousId":"%s","messageId":"%s",'
         .. '"timestamp":"%s","traits":{"firstName":"%s","lastName":"%s",'
-        .. '"email":"customer%d@example.com","phone":"+31 6 %08d","loyaltyTier":"%s",'
+        .. '"email":"customer%d@example.be","phone":"+31 6 %08d","loyaltyTier":"%s",'
         .. '"address":{"street":"Keizersgracht","houseNumber":"%d","postalCode":"10%02d AB",'
         .. '"city":"%s","country":"NL"}},"context":{"library":{"name":"analytics-node",'
         .. '"version":"1.1.0"},"ip":"198.51.100.%d"}}',

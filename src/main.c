@@ -15,6 +15,7 @@ static const struct {
     {"key", cmd_key, "create, list and revoke API keys"},
     {"serve", cmd_serve, "run the HTTP server (ingestion and management API)"},
     {"demo", cmd_demo, "fill a workspace with believable demo customers"},
+    {"quality", cmd_quality, "the data-quality report: per source and field, before and after cleaning"},
     {"import", cmd_import, "import a source's CSV file (profiles, orders, events, ...)"},
 };
 

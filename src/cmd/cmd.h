@@ -14,6 +14,7 @@ int cmd_key(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_quality(int argc, char **argv);
 
 struct import;
 /* Print an import's (or a retry's) summary: text, or JSON on stdout. */

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "clean/record.h"
+#include "report/quality.h"
 #include "http/http.h"
 
 /* ---- auth ---------------------------------------------------------------- */
@@ -304,4 +305,35 @@ void h_quarantine(struct request *r)
         json_array_remove(rows, (size_t)limit);
     json_t *last = json_object_get(json_array_get(rows, (size_t)limit - 1), "id");
     reply_page(r, rows, more, json_integer_value(last));
+}
+
+/* ---- data quality -------------------------------------------------------------- */
+
+void h_quality(struct request *r)
+{
+    if (http_auth_api(r, ROLE_MARKETER))
+        return;
+    const char *format = http_query(r, "format");
+    if (format && strcmp(format, "json") != 0 && strcmp(format, "html") != 0) {
+        http_reply_error(r, ERR_INVALID, 400, "format", "format must be json or html, got \"%s\"",
+                         format);
+        return;
+    }
+    struct errbuf e = {{0}, {0}};
+    json_t *rep;
+    struct store *s = store_pool_get(r->srv->readers);
+    int rc = quality_report(s, &rep, &e);
+    store_pool_put(r->srv->readers, s);
+    if (rc) {
+        http_reply_errbuf(r, rc, &e);
+    } else if (format && strcmp(format, "html") == 0) {
+        struct buf b;
+        buf_init(&b, 0);
+        quality_render_html(rep, &b);
+        http_reply_text(r, 200, "text/html; charset=utf-8", b.ptr, b.len);
+        buf_release(&b);
+        json_decref(rep);
+    } else {
+        http_reply_json(r, 200, rep);
+    }
 }

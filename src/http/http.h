@@ -36,6 +36,7 @@ struct server {
     struct MHD_Daemon *daemon;
     struct writer *writer;
     struct store_pool *readers;
+    struct clean_patterns patterns; /* test-record patterns, loaded at start */
     unsigned short port; /* bound port (useful when listening on :0) */
 };
 
@@ -123,5 +124,6 @@ void h_profile_search(struct request *r);
 void h_consent_put(struct request *r);
 void h_consent_history(struct request *r);
 void h_quarantine(struct request *r);
+void h_quality(struct request *r);
 
 #endif

@@ -11,7 +11,7 @@ static const char *const route_names[RT_COUNT] = {
     "/healthz", "/metrics",
     "/v1/identify", "/v1/track", "/v1/page", "/v1/screen", "/v1/group", "/v1/alias", "/v1/batch",
     "/api/v1/profiles/{id}", "/api/v1/profiles", "/api/v1/profiles/{id}/consents/{channel}",
-    "/api/v1/profiles/{id}/consents/history", "/api/v1/quarantine",
+    "/api/v1/profiles/{id}/consents/history", "/api/v1/quarantine", "/api/v1/quality",
     "other",
 };
 

@@ -62,6 +62,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/profiles/{id}", RT_API_PROFILE, h_profile_get, 0},
     {"GET", "/api/v1/profiles", RT_API_PROFILE_SEARCH, h_profile_search, 0},
     {"GET", "/api/v1/quarantine", RT_API_QUARANTINE, h_quarantine, 0},
+    {"GET", "/api/v1/quality", RT_API_QUALITY, h_quality, 0},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -382,9 +383,17 @@ int server_start(struct server *srv, const struct server_config *cfg, struct err
     if (rc)
         return rc;
     struct writer_stats stats = {.on_commit = metrics_commit};
-    rc = writer_new(cfg->db_path, &stats, &srv->writer, e);
+    rc = clean_init(e);
+    if (!rc)
+        rc = writer_new(cfg->db_path, &stats, &srv->writer, e);
     if (!rc)
         rc = store_pool_new(cfg->db_path, threads + 2, &srv->readers, e);
+    if (!rc) {
+        struct store *s = store_pool_get(srv->readers);
+        rc = ingest_load_patterns(s, &srv->patterns, e);
+        store_pool_put(srv->readers, s);
+        ingest_set_patterns(&srv->patterns);
+    }
     if (rc)
         goto out_fail;
 
@@ -405,6 +414,8 @@ int server_start(struct server *srv, const struct server_config *cfg, struct err
     return 0;
 
 out_fail:
+    ingest_set_patterns(NULL);
+    clean_patterns_free(&srv->patterns);
     store_pool_free(srv->readers);
     writer_free(srv->writer);
     srv->readers = NULL;
@@ -432,4 +443,6 @@ void server_stop(struct server *srv)
     store_pool_free(srv->readers);
     srv->writer = NULL;
     srv->readers = NULL;
+    ingest_set_patterns(NULL);
+    clean_patterns_free(&srv->patterns);
 }

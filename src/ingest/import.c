@@ -1006,10 +1006,10 @@ static int quarantine_item(struct store *s, struct import *im, struct import_ite
     char kind[48];
     snprintf(kind, sizeof(kind), "import:%s", tables[im->table].name);
     if (it->retry_id)
-        return store_quarantine_reason(s, it->retry_id, it->reason, it->field);
+        return store_quarantine_reason(s, it->retry_id, it->reason_class, it->reason, it->field);
     bool again;
-    return store_quarantine_row(s, im->source, kind, it->reason, it->field, it->external_id,
-                                it->payload, im->now, &again);
+    return store_quarantine_row(s, im->source, kind, it->reason_class, it->reason, it->field,
+                                it->external_id, it->payload, im->now, &again);
 }
 
 static void count(struct import *im, const struct import_item *it, enum outcome o)

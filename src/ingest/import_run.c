@@ -17,6 +17,7 @@
 #include "base/json.h"
 #include "base/xalloc.h"
 #include "ingest/import.h"
+#include "ingest/ingest.h"
 
 #define NBATCH 3
 
@@ -168,17 +169,8 @@ static int pipe_finish(struct pipe *p, pthread_t th, int rc, struct errbuf *e)
 static int load_context(struct store *s, const char *source, struct clean_patterns *pat,
                         json_t **overrides, struct errbuf *e)
 {
-    json_t *rows;
-    int rc = store_test_patterns(s, &rows, e);
-    if (rc)
-        return rc;
-    size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r)
-        clean_patterns_add(pat, json_string_value(json_object_get(r, "field")),
-                           json_string_value(json_object_get(r, "pattern")));
-    json_decref(rows);
-    return store_clean_overrides(s, source, overrides, e);
+    int rc = ingest_load_patterns(s, pat, e);
+    return rc ? rc : store_clean_overrides(s, source, overrides, e);
 }
 
 int import_file(struct store *s, const char *path, const struct import_file_opts *o,
@@ -277,7 +269,7 @@ int import_retry(struct store *s, const char *source, enum import_table table, i
                 import_prepare(im, &b, vals, n, 0, after);
                 rc = import_apply(s, im, &b, e);
             } else {
-                rc = store_quarantine_reason(s, after, he.msg, he.field);
+                rc = store_quarantine_reason(s, after, "header", he.msg, he.field);
             }
             import_batch_reset(&b);
             free(names);

@@ -106,6 +106,9 @@ int ingest_record_store(struct store *s, int64_t pid, const struct ingest_record
  * the workspace's patterns; NULL: none).
  */
 void ingest_set_patterns(const struct clean_patterns *p);
+
+/* Add the workspace's test-record patterns to p. */
+int ingest_load_patterns(struct store *s, struct clean_patterns *p, struct errbuf *e);
 const struct clean_patterns *ingest_patterns(void);
 
 #endif

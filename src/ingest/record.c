@@ -20,6 +20,21 @@ const struct clean_patterns *ingest_patterns(void)
     return api_patterns;
 }
 
+int ingest_load_patterns(struct store *s, struct clean_patterns *p, struct errbuf *e)
+{
+    json_t *rows;
+    int rc = store_test_patterns(s, &rows, e);
+    if (rc)
+        return rc;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+        clean_patterns_add(p, json_string_value(json_object_get(r, "field")),
+                           json_string_value(json_object_get(r, "pattern")));
+    json_decref(rows);
+    return 0;
+}
+
 static void add_member(struct buf *b, bool *first, const char *key, const char *value)
 {
     if (!value)

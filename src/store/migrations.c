@@ -197,6 +197,7 @@ static const char m003[] =
     /* quarantined rows that a retry has since stored */
     "ALTER TABLE quarantine ADD COLUMN resolved_at INTEGER;"
     "ALTER TABLE quarantine ADD COLUMN external_id TEXT;"
+    "ALTER TABLE quarantine ADD COLUMN class TEXT;" /* the reason without its details */
     "CREATE INDEX quarantine_pending ON quarantine(source, kind, external_id)"
     "  WHERE resolved_at IS NULL;";
 

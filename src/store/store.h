@@ -288,8 +288,8 @@ int store_consent_current(struct store *s, int64_t profile_id, const char *chann
  * is already pending in the quarantine, nothing is added and *again is set.
  */
 int store_quarantine_row(struct store *s, const char *source, const char *kind,
-                         const char *reason, const char *field, const char *external_id,
-                         const char *payload, int64_t now, bool *again);
+                         const char *klass, const char *reason, const char *field,
+                         const char *external_id, const char *payload, int64_t now, bool *again);
 
 /*
  * Pending (unresolved) quarantined rows with id > after, oldest first,
@@ -301,8 +301,9 @@ int store_quarantine_pending(struct store *s, const char *source, const char *ki
 /* Mark a quarantined row stored by a retry. */
 int store_quarantine_resolve(struct store *s, int64_t id, int64_t now);
 
-/* Replace a pending row's reason after a retry that failed again. */
-int store_quarantine_reason(struct store *s, int64_t id, const char *reason, const char *field);
+/* Replace a pending row's reason (klass: the reason without details) after a failed retry. */
+int store_quarantine_reason(struct store *s, int64_t id, const char *klass, const char *reason,
+                            const char *field);
 
 /* Test-record patterns: list ([{id, field, pattern}]), add (idempotent), remove. */
 int store_test_patterns(struct store *s, json_t **out, struct errbuf *e);
@@ -313,6 +314,15 @@ int store_test_pattern_remove(struct store *s, int64_t id);
 int store_clean_overrides(struct store *s, const char *source, json_t **out, struct errbuf *e);
 int store_clean_override_set(struct store *s, const char *source, const char *external_id,
                              const char *field, const char *value, int64_t now);
+
+/*
+ * The figures of the data-quality report, per source: current records,
+ * per field present / valid as given / clean / corrected, records sharing an
+ * e-mail or phone with another record of the same or another source, the
+ * corrections by field and rule, and pending quarantined rows by source,
+ * kind and reason. Shape: docs/quality.md. Caller decrefs.
+ */
+int store_quality(struct store *s, json_t **out, struct errbuf *e);
 
 /* ---- reads -------------------------------------------------------------- */
 

@@ -35,8 +35,8 @@ static const char SQL_QUARANTINE_PENDING_SAME[] =
     "SELECT 1 FROM quarantine WHERE source = ? AND kind = ? AND external_id = ?"
     " AND resolved_at IS NULL AND payload = ?";
 static const char SQL_QUARANTINE_ROW[] =
-    "INSERT INTO quarantine(source, kind, reason, field, payload, external_id, received_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO quarantine(source, kind, reason, field, payload, external_id, received_at, class)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_QUARANTINE_PENDING[] =
     "SELECT id, source, kind, reason, field, payload, external_id, received_at FROM quarantine"
     " WHERE resolved_at IS NULL AND id > ?1 AND (?2 IS NULL OR source = ?2)"
@@ -44,7 +44,7 @@ static const char SQL_QUARANTINE_PENDING[] =
 static const char SQL_QUARANTINE_RESOLVE[] =
     "UPDATE quarantine SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL";
 static const char SQL_QUARANTINE_REASON[] =
-    "UPDATE quarantine SET reason = ?, field = ? WHERE id = ?";
+    "UPDATE quarantine SET reason = ?, field = ?, class = ? WHERE id = ?";
 
 int store_order_current(struct store *s, const char *source, const char *external_id,
                         int64_t *order_id, int64_t *row_hash)
@@ -123,8 +123,8 @@ int store_consent_current(struct store *s, int64_t profile_id, const char *chann
 }
 
 int store_quarantine_row(struct store *s, const char *source, const char *kind,
-                         const char *reason, const char *field, const char *external_id,
-                         const char *payload, int64_t now, bool *again)
+                         const char *klass, const char *reason, const char *field,
+                         const char *external_id, const char *payload, int64_t now, bool *again)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_QUARANTINE_PENDING_SAME);
     sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
@@ -146,6 +146,7 @@ int store_quarantine_row(struct store *s, const char *source, const char *kind,
     sqlite3_bind_blob(st, 5, payload, (int)strlen(payload), SQLITE_STATIC);
     store_bind_text(st, 6, external_id);
     sqlite3_bind_int64(st, 7, now);
+    store_bind_text(st, 8, klass);
     return store_exec_stmt(s, st, NULL);
 }
 
@@ -191,12 +192,14 @@ int store_quarantine_resolve(struct store *s, int64_t id, int64_t now)
     return store_exec_stmt(s, st, NULL);
 }
 
-int store_quarantine_reason(struct store *s, int64_t id, const char *reason, const char *field)
+int store_quarantine_reason(struct store *s, int64_t id, const char *klass, const char *reason,
+                            const char *field)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_QUARANTINE_REASON);
     sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
     store_bind_text(st, 2, field);
-    sqlite3_bind_int64(st, 3, id);
+    store_bind_text(st, 3, klass);
+    sqlite3_bind_int64(st, 4, id);
     return store_exec_stmt(s, st, NULL);
 }
 

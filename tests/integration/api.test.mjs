@@ -87,7 +87,7 @@ test('the profile view: golden record, identities, raw records by source, orders
     Object.fromEntries(GOLDEN.map((k) => [k, p[k]])),
     {
       first_name: 'Lotte', last_name: 'de Vries', gender: 'female', birth_date: '1990-07-21', language: 'nl',
-      email: `${userId}@example.nl`, phone: '+31 6 1111 2222', street: 'Oudegracht', house_number: '12A',
+      email: `${userId}@example.nl`, phone: '+31611112222', street: 'Oudegracht', house_number: '12A',
       postal_code: '3511 AB', city: 'Utrecht', country: 'NL',
     },
   );
@@ -197,20 +197,20 @@ test('identity search pages with limit and cursor, filters by source, and normal
   // Each result is the full profile view.
   const one = await srv.search('user_id', shared, '&source=erp');
   assert.equal(one.length, 1);
-  assert.equal(one[0].first_name, 'erp');
+  assert.equal(one[0].first_name, 'Erp'); // cleaned: an all-lower-case name is capitalised
   assert.ok(Array.isArray(one[0].events) && Array.isArray(one[0].identities));
 
   // E-mail search ignores case; phone search ignores formatting.
   const u = uid('norm');
-  await ingestOk('/v1/identify', { userId: u, traits: { email: `Mixed.Case.${u}@Example.Org`, phone: '+44 20 7946 0958' } });
+  await ingestOk('/v1/identify', { userId: u, traits: { email: `Mixed.Case.${u}@Example.BE`, phone: '+44 20 7946 0958' } });
   const pid = (await srv.profileBy('user_id', u)).id;
-  assert.equal((await srv.profileBy('email', `mixed.case.${u}@example.org`)).id, pid);
-  assert.equal((await srv.profileBy('email', `MIXED.CASE.${u}@EXAMPLE.ORG`)).id, pid);
+  assert.equal((await srv.profileBy('email', `mixed.case.${u}@example.be`)).id, pid);
+  assert.equal((await srv.profileBy('email', `MIXED.CASE.${u}@EXAMPLE.BE`)).id, pid);
   assert.equal((await srv.profileBy('phone', '+442079460958')).id, pid);
   assert.equal((await srv.profileBy('phone', '+44 (20) 7946-0958')).id, pid);
 
   // Nothing found is an empty page, not an error.
-  const none = await srv.api(`/api/v1/profiles?identity=${encodeURIComponent(`email:nobody-${u}@example.org`)}`);
+  const none = await srv.api(`/api/v1/profiles?identity=${encodeURIComponent(`email:nobody-${u}@example.be`)}`);
   assert.equal(none.status, 200);
   assert.deepEqual(none.json, { data: [], next_cursor: null });
 });
@@ -221,9 +221,9 @@ test('identity search: bad input is 400 naming the parameter', async () => {
     ['/api/v1/profiles?identity=', 'identity'],
     ['/api/v1/profiles?identity=email', 'identity'],
     ['/api/v1/profiles?identity=email:', 'identity'],
-    ['/api/v1/profiles?identity=:ann@example.com', 'identity'],
+    ['/api/v1/profiles?identity=:ann@example.be', 'identity'],
     ['/api/v1/profiles?identity=shoe_size:42', 'identity'],
-    ['/api/v1/profiles?identity=EMAIL:ann@example.com', 'identity'],
+    ['/api/v1/profiles?identity=EMAIL:ann@example.be', 'identity'],
     ['/api/v1/profiles?identity=email:a@b.c&limit=0', 'limit'],
     ['/api/v1/profiles?identity=email:a@b.c&limit=101', 'limit'],
     ['/api/v1/profiles?identity=email:a@b.c&limit=ten', 'limit'],
@@ -232,7 +232,7 @@ test('identity search: bad input is 400 naming the parameter', async () => {
   ];
   for (const [path, field] of cases) expectError(await srv.api(path), 400, field);
   // Every documented type is accepted.
-  for (const t of ['email', 'phone', 'user_id', 'anonymous_id', 'loyalty_card', 'customer_no']) {
+  for (const t of ['email', 'phone', 'user_id', 'anonymous_id', 'loyalty_card', 'customer_number']) {
     const r = await srv.api(`/api/v1/profiles?identity=${t}:1234567`);
     assert.equal(r.status, 200, `${t}: ${r.text}`);
   }
@@ -248,7 +248,7 @@ async function history(id, key) {
 
 test('PUT a consent: the state changes and the ledger keeps every statement with its proof', async () => {
   const userId = uid('consent');
-  await ingestOk('/v1/identify', { userId, traits: { email: `${userId}@example.com` } });
+  await ingestOk('/v1/identify', { userId, traits: { email: `${userId}@example.be` } });
   const id = (await srv.profileBy('user_id', userId)).id;
   assert.deepEqual((await history(id)).data, []);
 
@@ -364,7 +364,7 @@ test('consents follow a merge, and a merge never turns an opt-out into an opt-in
 
 test('the management API takes an admin or marketer key as Bearer; a write key is refused everywhere', async () => {
   const userId = uid('roles');
-  await ingestOk('/v1/identify', { userId, traits: { email: `${userId}@example.com` } });
+  await ingestOk('/v1/identify', { userId, traits: { email: `${userId}@example.be` } });
   const id = (await srv.profileBy('user_id', userId)).id;
   const endpoints = [
     ['GET', `/api/v1/profiles/${id}`],
@@ -426,7 +426,7 @@ test('after a clean restart on the same database everything written is still the
     return { views, quarantine: q.json };
   };
   const userId = uid('restart');
-  await ingestOk('/v1/identify', { userId, traits: { firstName: 'Persist', email: `${userId}@example.com` } });
+  await ingestOk('/v1/identify', { userId, traits: { firstName: 'Persist', email: `${userId}@example.be` } });
   await ingestOk('/v1/track', { userId, event: 'Order Completed', properties: { order_id: userId, total: 9.99, products: [{ sku: 'z', price: 9.99 }] } });
   await srv.ingest('/v1/track', { userId }); // quarantined
   const before = await snapshot();

@@ -46,7 +46,7 @@ test('identify: traits land in golden fields, custom attributes and identities',
   const userId = uid('ann');
   const anonymousId = uid('anon');
   const messageId = uid('msg');
-  const email = `Ann.Dupre+${userId}@Example.COM`;
+  const email = `Ann.Dupre+${userId}@Example.BE`;
   const msg = {
     userId,
     anonymousId,
@@ -71,8 +71,8 @@ test('identify: traits land in golden fields, custom attributes and identities',
   assert.equal(p.first_name, 'Ann');
   assert.equal(p.last_name, 'Dupré');
   assert.equal(p.birth_date, '1985-03-14');
-  assert.equal(p.email, email);
-  assert.equal(p.phone, '+33 6 12 34 56 01');
+  assert.equal(p.email, `Ann.Dupre+${userId}@example.be`); // cleaned: the domain lower-cased
+  assert.equal(p.phone, '+33612345601'); // cleaned to E.164
   assert.equal(p.street, '12 rue de la Paix');
   assert.equal(p.city, 'Paris');
   assert.equal(p.postal_code, '75002');
@@ -119,7 +119,7 @@ test('identify: snake_case traits, a full name split in two, later calls update 
   assert.equal(p.first_name, 'Jean Luc');
   assert.equal(p.last_name, 'Martin');
   assert.equal(p.postal_code, '69001');
-  assert.equal(p.house_number, '4b');
+  assert.equal(p.house_number, '4B');
 
   const other = uid('snake');
   // A birthday given as a local midnight stays that calendar day.
@@ -149,7 +149,7 @@ test('raw records are kept per source', async () => {
   const crm = await createKey(srv.db, 'ingest', 'crm');
   const anonymousId = uid('anon');
   const userId = uid('multi');
-  const webMsg = { userId, anonymousId, traits: { email: `${userId}@example.com`, address: { city: 'Ghent' } } };
+  const webMsg = { userId, anonymousId, traits: { email: `${userId}@example.be`, address: { city: 'Ghent' } } };
   const crmMsg = { anonymousId, traits: { loyaltyTier: 'gold', lastName: 'Peeters' } };
   expectStored(await srv.ingest('/v1/identify', webMsg));
   expectStored(await srv.ingest('/v1/identify', crmMsg, { key: crm.key }));
@@ -244,7 +244,7 @@ test('an anonymousId already used by another user does not merge the two users',
 test('alias merges two existing profiles: the absorbed id points at the survivor, which has both histories', async () => {
   const prev = uid('prev');
   const user = uid('user');
-  expectStored(await srv.ingest('/v1/identify', { userId: prev, traits: { firstName: 'Bob', email: `${prev}@example.com` } }));
+  expectStored(await srv.ingest('/v1/identify', { userId: prev, traits: { firstName: 'Bob', email: `${prev}@example.be` } }));
   expectStored(await srv.ingest('/v1/track', { userId: prev, event: 'Old Habit' }));
   expectStored(
     await srv.ingest('/v1/track', {
@@ -271,7 +271,7 @@ test('alias merges two existing profiles: the absorbed id points at the survivor
   for (const name of ['Old Habit', 'New Habit', 'Order Completed']) assert.ok(eventNames(p).includes(name), name);
   assert.ok(p.events.some((e) => e.type === 'alias' && e.message_id === aliasMsg.messageId));
   assert.deepEqual(byType(p, 'user_id').map((i) => i.value).sort(), [prev, user].sort());
-  assert.deepEqual(byType(p, 'email').map((i) => i.value), [`${prev}@example.com`]);
+  assert.deepEqual(byType(p, 'email').map((i) => i.value), [`${prev}@example.be`]);
   assert.equal(p.raw_records.default.length, 2);
   assert.equal(p.orders.length, 1);
   // Golden fields: the survivor's, completed by the absorbed profile's.
@@ -280,7 +280,7 @@ test('alias merges two existing profiles: the absorbed id points at the survivor
   assert.equal(p.city, 'Lyon');
   // Both ids now resolve to the survivor.
   assert.equal((await srv.profileBy('user_id', prev)).id, pUser.id);
-  assert.equal((await srv.profileBy('email', `${prev}@example.com`)).id, pUser.id);
+  assert.equal((await srv.profileBy('email', `${prev}@example.be`)).id, pUser.id);
 });
 
 test('alias with an anonymous previousId merges the visitor into the user; an unknown one joins the user', async () => {
@@ -396,7 +396,7 @@ test('a batch stores each of its messages, of every type', async () => {
   const ts = '2024-06-01T10:00:00.000Z';
   const r = await srv.ingest('/v1/batch', {
     batch: [
-      { type: 'identify', userId, anonymousId, traits: { email: `${userId}@example.com`, firstName: 'Kim' } },
+      { type: 'identify', userId, anonymousId, traits: { email: `${userId}@example.be`, firstName: 'Kim' } },
       { type: 'track', userId, event: 'Item Rated', properties: { stars: 5 }, timestamp: ts },
       { type: 'page', userId, name: 'Home' },
       { type: 'screen', anonymousId, name: 'Settings' },
@@ -702,7 +702,6 @@ test('missing identifiers and wrong types: 400 naming the field; nothing is stor
     ['/v1/identify', (u) => ({ userId: u, traits: { email: 42 } }), 'traits.email'],
     ['/v1/identify', (u) => ({ userId: u, traits: { firstName: ['Ann'] } }), 'traits.firstName'],
     ['/v1/identify', (u) => ({ userId: u, traits: 'vip' }), 'traits'],
-    ['/v1/identify', (u) => ({ userId: u, traits: { birthday: 'the fifth of May' } }), 'traits.birthday'],
     ['/v1/identify', (u) => ({ userId: u, traits: { address: { city: 7 } } }), 'traits.address.city'],
     ['/v1/identify', (u) => ({ userId: u, traits: { address: 'Main street 1' } }), 'traits.address'],
     ['/v1/identify', (u) => ({ userId: { id: u } }), 'userId'],

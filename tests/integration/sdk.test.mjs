@@ -34,7 +34,7 @@ test('@segment/analytics-node: identify, track, page, group and Order Completed 
     userId,
     anonymousId,
     traits: {
-      email: `Grace.${userId}@Example.com`,
+      email: `Grace.${userId}@Example.BE`,
       firstName: 'Grace',
       lastName: 'Hopper',
       phone: '+1 202 555 0143',
@@ -76,14 +76,14 @@ test('@segment/analytics-node: identify, track, page, group and Order Completed 
   assert.equal((await srv.profileBy('anonymous_id', anonymousId)).id, p.id);
   assert.equal(p.first_name, 'Grace');
   assert.equal(p.last_name, 'Hopper');
-  assert.equal(p.email, `Grace.${userId}@Example.com`);
+  assert.equal(p.email, `Grace.${userId}@example.be`); // cleaned: the domain lower-cased
   assert.equal(p.birth_date, '1906-12-09');
   assert.equal(p.street, '1 Navy Yard');
   assert.equal(p.city, 'Arlington');
   assert.equal(p.postal_code, '22202');
   assert.equal(p.country, 'US');
   assert.equal(p.attributes.plan, 'enterprise');
-  assert.equal((await srv.profileBy('email', `grace.${userId}@example.com`)).id, p.id);
+  assert.equal((await srv.profileBy('email', `grace.${userId}@example.be`)).id, p.id);
   assert.equal((await srv.profileBy('phone', '+12025550143')).id, p.id);
 
   // Every message the SDK sent is stored once, under its messageId.

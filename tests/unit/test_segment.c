@@ -222,8 +222,6 @@ static void check_expect(struct buf *why, const struct seg_msg *m, json_t *x)
     check_str(why, "name", m->name, json_object_get(x, "name"));
     check_time(why, "ts", m->ts, json_object_get(x, "ts"));
     check_fields(why, m, json_object_get(x, "fields"));
-    check_str(why, "email_key", m->email_key, json_object_get(x, "email_key"));
-    check_str(why, "phone_key", m->phone_key, json_object_get(x, "phone_key"));
     check_json(why, "custom", m->custom, json_object_get(x, "custom"));
     check_json(why, "context", m->context, json_object_get(x, "context"));
     check_order(why, m, json_object_get(x, "order"));
@@ -308,48 +306,6 @@ static void test_cases_from_file(void **state)
 
 /* ---- helpers not worth a data file ----------------------------------------- */
 
-static void test_phone_key(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *in, *want;
-    } cases[] = {
-        {"+31 6 1234 5678", "+31612345678"},
-        {"(020) 555-0123", "0205550123"},
-        {"0031-6-12345678", "0031612345678"},
-        {"+1 (415) 555-2671", "+14155552671"},
-        {"tel: 555 1234", "5551234"},
-        {"1+234567", "1234567"},  /* a + after digits is dropped */
-        {"++44 20 7946", "+44207946"}, /* only one leading + */
-        {"123456", "123456"},
-        {"12345", NULL}, /* under 6 digits: not an identity */
-        {"+1 2 3", NULL},
-        {"", NULL},
-        {"call me", NULL},
-    };
-    struct arena a;
-    arena_init(&a, 0);
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const char *got = seg_phone_key(&a, cases[i].in);
-        if (cases[i].want ? !got || strcmp(got, cases[i].want) != 0 : got != NULL)
-            fail_msg("seg_phone_key(\"%s\") = %s, want %s", cases[i].in, got ? got : "NULL",
-                     cases[i].want ? cases[i].want : "NULL");
-    }
-    arena_release(&a);
-}
-
-static void test_email_key(void **state)
-{
-    (void)state;
-    struct arena a;
-    arena_init(&a, 0);
-    assert_string_equal(seg_email_key(&a, "Ann.Smith@Example.COM"), "ann.smith@example.com");
-    assert_string_equal(seg_email_key(&a, "x@y.nl"), "x@y.nl");
-    /* non-ASCII bytes are left alone */
-    assert_string_equal(seg_email_key(&a, "J\xc3\x96RG@X.DE"), "j\xc3\x96rg@x.de");
-    arena_release(&a);
-}
-
 static void test_type_names_and_channels(void **state)
 {
     (void)state;
@@ -426,8 +382,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases_from_file),
-        cmocka_unit_test(test_phone_key),
-        cmocka_unit_test(test_email_key),
         cmocka_unit_test(test_type_names_and_channels),
         cmocka_unit_test(test_message_id_limit),
         cmocka_unit_test(test_parse_consent_api),

@@ -604,8 +604,9 @@ static void test_merge_moves_everything(void **state)
     struct store_order o = {.profile_id = p2, .source = "shop", .external_id = "o-2",
                             .status = "completed", .total_cents = 100, .ordered_at = NOW};
     assert_int_equal(store_order_upsert(f->s, &o, NOW, NULL), 0);
-    assert_int_equal(store_raw_record_add(f->s, p2, "shop", "identify", "a1", NULL,
-                                          "{\"anonymousId\":\"a1\"}", NOW), 0);
+    struct store_raw rr = {.profile_id = p2, .source = "shop", .kind = "identify",
+                            .external_id = "a1", .payload = "{\"anonymousId\":\"a1\"}"};
+    assert_int_equal(store_raw_record_add(f->s, &rr, NOW, NULL), 0);
     assert_int_equal(store_profile_merge(f->s, p1, p2, "test-rule", "{\"why\":\"test\"}", 0.9,
                                          NOW + 100), 0);
     assert_int_equal(store_profile_merge(f->s, p1, p1, "self", NULL, 1, NOW), ERR_INVALID);
@@ -885,10 +886,13 @@ static void test_profile_view_shape(void **state)
     assert_int_equal(store_profile_update(f->s, p, vals, NULL, NOW), 0);
     assert_int_equal(store_identity_add(f->s, "user_id", "u1", "web", p, NOW, NULL), 0);
     assert_int_equal(store_identity_add(f->s, "email", "ann@x.nl", "", p, NOW, NULL), 0);
-    assert_int_equal(store_raw_record_add(f->s, p, "web", "identify", "u1", "m-1",
-                                          "{\"userId\":\"u1\",\"traits\":{\"x\":1}}", NOW), 0);
-    assert_int_equal(
-        store_raw_record_add(f->s, p, "crm", "import", "c-9", NULL, "not json", NOW), 0);
+    struct store_raw rweb = {.profile_id = p, .source = "web", .kind = "identify",
+                            .external_id = "u1", .message_id = "m-1",
+                            .payload = "{\"userId\":\"u1\",\"traits\":{\"x\":1}}"};
+    struct store_raw rcrm = {.profile_id = p, .source = "crm", .kind = "import",
+                            .external_id = "c-9", .payload = "not json"};
+    assert_int_equal(store_raw_record_add(f->s, &rweb, NOW, NULL), 0);
+    assert_int_equal(store_raw_record_add(f->s, &rcrm, NOW, NULL), 0);
     struct store_order_line line = {.sku = "S1", .price_cents = 1999, .quantity = 2};
     struct store_order o = {.profile_id = p, .source = "shop", .external_id = "o-1",
                             .status = "completed", .currency = "EUR", .total_cents = 1234,
