@@ -15,6 +15,9 @@ static const struct {
     {"key", cmd_key, "create, list and revoke API keys"},
     {"serve", cmd_serve, "run the HTTP server (ingestion and management API)"},
     {"demo", cmd_demo, "fill a workspace with believable demo customers"},
+    {"quarantine", cmd_quarantine, "list, show and retry rows that were refused"},
+    {"patterns", cmd_patterns, "list, add and remove the test-record patterns"},
+    {"check", cmd_check, "run one cleaning rule on values and show the result"},
     {"quality", cmd_quality, "the data-quality report: per source and field, before and after cleaning"},
     {"import", cmd_import, "import a source's CSV file (profiles, orders, events, ...)"},
 };
@@ -23,7 +26,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: rondo <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\n`rondo <command> --help` describes a command's options.\n");
 }
 

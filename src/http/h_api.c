@@ -298,7 +298,10 @@ void h_quarantine(struct request *r)
     json_t *rows;
     struct store *s = store_pool_get(r->srv->readers);
     /* One row more than asked tells whether there is a next page (as in the profile search). */
-    store_quarantine_list(s, cursor, limit + 1, &rows, NULL);
+    const char *pending = http_query(r, "pending");
+    struct store_qfilter qf = {.source = http_query(r, "source"),
+                               .pending_only = pending && strcmp(pending, "true") == 0};
+    store_quarantine_list(s, &qf, cursor, limit + 1, &rows, NULL);
     store_pool_put(r->srv->readers, s);
     bool more = json_array_size(rows) > (size_t)limit;
     if (more)

@@ -350,8 +350,18 @@ struct store_counts {
 };
 int store_counts(struct store *s, struct store_counts *out);
 
-/* Quarantined rows, newest first, after cursor id (0: from the newest). Caller decrefs. */
-int store_quarantine_list(struct store *s, int64_t before, int limit, json_t **out,
-                          struct errbuf *e);
+/* Which quarantined rows to list (all fields optional). */
+struct store_qfilter {
+    const char *source;
+    bool pending_only; /* leave out rows a retry has since stored */
+    int64_t id;        /* one row */
+};
+
+/*
+ * Quarantined rows, newest first, after cursor id (0: from the newest), with
+ * a filter (may be NULL). Caller decrefs.
+ */
+int store_quarantine_list(struct store *s, const struct store_qfilter *f, int64_t before,
+                          int limit, json_t **out, struct errbuf *e);
 
 #endif

@@ -43,8 +43,10 @@ static const char SQL_COUNTS[] =
     " (SELECT count(*) FROM identities), (SELECT count(*) FROM events),"
     " (SELECT count(*) FROM orders), (SELECT count(*) FROM quarantine)";
 static const char SQL_QUARANTINE_LIST[] =
-    "SELECT id, source, kind, reason, field, payload, received_at FROM quarantine"
-    " WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2";
+    "SELECT id, source, kind, reason, field, payload, received_at, class, external_id,"
+    " resolved_at FROM quarantine"
+    " WHERE (?1 = 0 OR id < ?1) AND (?3 IS NULL OR source = ?3) AND (?4 = 0 OR resolved_at IS NULL)"
+    " AND (?5 = 0 OR id = ?5) ORDER BY id DESC LIMIT ?2";
 
 /* Run st (bound to one profile id) and append one object per row, built by fn. */
 static json_t *rows_to_array(sqlite3_stmt *st, void (*fn)(struct store *, sqlite3_stmt *, json_t *),
@@ -79,6 +81,9 @@ static void raw_row(struct store *s, sqlite3_stmt *st, json_t *o)
     store_json_set_col(o, "message_id", st, 4);
     store_json_set_jsoncol(o, "payload", st, 5);
     store_json_set_timecol(o, "received_at", st, 6);
+    store_json_set_col(o, "class", st, 7);
+    store_json_set_col(o, "external_id", st, 8);
+    store_json_set_timecol(o, "resolved_at", st, 9);
 }
 
 static void line_row(struct store *s, sqlite3_stmt *st, json_t *o)
@@ -303,15 +308,21 @@ static void quarantine_row(struct store *s, sqlite3_stmt *st, json_t *o)
         free(b64);
     }
     store_json_set_timecol(o, "received_at", st, 6);
+    store_json_set_col(o, "class", st, 7);
+    store_json_set_col(o, "external_id", st, 8);
+    store_json_set_timecol(o, "resolved_at", st, 9);
 }
 
-int store_quarantine_list(struct store *s, int64_t before, int limit, json_t **out,
-                          struct errbuf *e)
+int store_quarantine_list(struct store *s, const struct store_qfilter *f, int64_t before,
+                          int limit, json_t **out, struct errbuf *e)
 {
     (void)e;
     sqlite3_stmt *st = store_stmt(s, SQL_QUARANTINE_LIST);
     sqlite3_bind_int64(st, 1, before);
     sqlite3_bind_int(st, 2, limit);
+    store_bind_text(st, 3, f ? f->source : NULL);
+    sqlite3_bind_int(st, 4, f && f->pending_only);
+    sqlite3_bind_int64(st, 5, f ? f->id : 0);
     *out = rows_to_array(st, quarantine_row, s);
     return 0;
 }

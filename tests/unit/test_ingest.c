@@ -361,7 +361,7 @@ static void test_batch_partial_quarantine(void **state)
                      2);
 
     json_t *list = NULL;
-    assert_int_equal(store_quarantine_list(f->s, 0, 10, &list, &e), 0);
+    assert_int_equal(store_quarantine_list(f->s, NULL, 0, 10, &list, &e), 0);
     assert_int_equal(json_array_size(list), 3);
     /* newest first: batch[4], batch[3], batch[1] */
     json_t *q = json_array_get(list, 2);
@@ -470,7 +470,7 @@ static void test_malformed_json_one_reject(void **state)
     assert_int_equal(c.events, 0);
     assert_int_equal(c.profiles, 0);
     json_t *list = NULL;
-    assert_int_equal(store_quarantine_list(f->s, 0, 10, &list, &e), 0);
+    assert_int_equal(store_quarantine_list(f->s, NULL, 0, 10, &list, &e), 0);
     /* kept exactly as sent */
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "payload")),
                         body);

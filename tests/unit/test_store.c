@@ -834,7 +834,7 @@ static void test_quarantine(void **state)
 
     json_t *list = NULL;
     struct errbuf e = {{0}, {0}};
-    assert_int_equal(store_quarantine_list(f->s, 0, 10, &list, &e), 0);
+    assert_int_equal(store_quarantine_list(f->s, NULL, 0, 10, &list, &e), 0);
     assert_int_equal(json_array_size(list), 3);
     json_t *q0 = json_array_get(list, 0), *q1 = json_array_get(list, 1),
            *q2 = json_array_get(list, 2);
@@ -861,11 +861,11 @@ static void test_quarantine(void **state)
     json_decref(list);
 
     /* paging: before a cursor, and a limit */
-    assert_int_equal(store_quarantine_list(f->s, mid, 10, &list, &e), 0);
+    assert_int_equal(store_quarantine_list(f->s, NULL, mid, 10, &list, &e), 0);
     assert_int_equal(json_array_size(list), 1);
     assert_string_equal(jstr(json_array_get(list, 0), "reason"), "field 'event' is required");
     json_decref(list);
-    assert_int_equal(store_quarantine_list(f->s, 0, 1, &list, &e), 0);
+    assert_int_equal(store_quarantine_list(f->s, NULL, 0, 1, &list, &e), 0);
     assert_int_equal(json_array_size(list), 1);
     assert_string_equal(jstr(json_array_get(list, 0), "reason"), "bad bytes");
     json_decref(list);
