@@ -17,6 +17,7 @@ static const struct {
     {"demo", cmd_demo, "fill a workspace with believable demo customers"},
     {"quarantine", cmd_quarantine, "list, show and retry rows that were refused"},
     {"patterns", cmd_patterns, "list, add and remove the test-record patterns"},
+    {"corrections", cmd_corrections, "list what cleaning changed in a profile, and undo a change"},
     {"check", cmd_check, "run one cleaning rule on values and show the result"},
     {"quality", cmd_quality, "the data-quality report: per source and field, before and after cleaning"},
     {"import", cmd_import, "import a source's CSV file (profiles, orders, events, ...)"},

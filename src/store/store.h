@@ -324,6 +324,16 @@ int store_clean_override_set(struct store *s, const char *source, const char *ex
  */
 int store_quality(struct store *s, json_t **out, struct errbuf *e);
 
+/*
+ * Undo the correction of field in the current record (source, external_id):
+ * the profile's field gets the value as given again, and the field is kept
+ * as given in later imports of that record. A name swap is undone for both
+ * names. *undone lists {field, value} set. ERR_NOT_FOUND: no such record or
+ * no correction of that field.
+ */
+int store_correction_undo(struct store *s, const char *source, const char *external_id,
+                          const char *field, int64_t now, json_t **undone, struct errbuf *e);
+
 /* ---- reads -------------------------------------------------------------- */
 
 /*

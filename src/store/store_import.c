@@ -278,3 +278,103 @@ int store_clean_override_set(struct store *s, const char *source, const char *ex
     sqlite3_bind_int64(st, 5, now);
     return store_exec_stmt(s, st, NULL);
 }
+
+/* ---- undoing a correction ------------------------------------------------------ */
+
+static const char SQL_RAW_CORRECTIONS[] =
+    "SELECT profile_id, corrections FROM raw_records"
+    " WHERE source = ? AND external_id = ? AND superseded_at IS NULL";
+static const char SQL_PROFILE_SET_FIELD[] =
+    "UPDATE profiles SET"
+    " first_name = CASE WHEN ?1 = 'first_name' THEN ?2 ELSE first_name END,"
+    " last_name = CASE WHEN ?1 = 'last_name' THEN ?2 ELSE last_name END,"
+    " gender = CASE WHEN ?1 = 'gender' THEN ?2 ELSE gender END,"
+    " birth_date = CASE WHEN ?1 = 'birth_date' THEN ?2 ELSE birth_date END,"
+    " language = CASE WHEN ?1 = 'language' THEN ?2 ELSE language END,"
+    " email = CASE WHEN ?1 = 'email' THEN ?2 ELSE email END,"
+    " phone = CASE WHEN ?1 = 'phone' THEN ?2 ELSE phone END,"
+    " street = CASE WHEN ?1 = 'street' THEN ?2 ELSE street END,"
+    " house_number = CASE WHEN ?1 = 'house_number' THEN ?2 ELSE house_number END,"
+    " postal_code = CASE WHEN ?1 = 'postal_code' THEN ?2 ELSE postal_code END,"
+    " city = CASE WHEN ?1 = 'city' THEN ?2 ELSE city END,"
+    " country = CASE WHEN ?1 = 'country' THEN ?2 ELSE country END,"
+    " updated_at = ?3 WHERE id = ?4";
+
+static int set_field(struct store *s, int64_t pid, const char *field, const char *value,
+                     int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_PROFILE_SET_FIELD);
+    sqlite3_bind_text(st, 1, field, -1, SQLITE_STATIC);
+    store_bind_text(st, 2, value);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int64(st, 4, pid);
+    return store_exec_stmt(s, st, NULL);
+}
+
+int store_correction_undo(struct store *s, const char *source, const char *external_id,
+                          const char *field, int64_t now, json_t **undone, struct errbuf *e)
+{
+    bool known = false;
+    for (int f = 0; f < PF_COUNT; f++)
+        known |= strcmp(field, profile_field_name((enum profile_field)f)) == 0;
+    if (!known)
+        return err_field(e, ERR_INVALID, "field", "\"%s\" is not a profile field", field);
+    sqlite3_stmt *st = store_stmt(s, SQL_RAW_CORRECTIONS);
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, external_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int64_t pid = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    const char *text = rc == SQLITE_ROW ? store_col_text(st, 1) : NULL;
+    json_t *fixes = text ? json_loads(text, 0, NULL) : NULL;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        json_decref(fixes);
+        return rc == SQLITE_DONE ? err_set(e, ERR_NOT_FOUND, "source %s has no record %s", source,
+                                           external_id)
+                                 : store_dberr(s, e, "reading the record");
+    }
+    /* the first fix of the field holds the value as given; a swap holds both names */
+    const char *before = NULL, *rule = NULL;
+    size_t i;
+    json_t *x;
+    json_array_foreach(fixes, i, x) {
+        const char *f = json_string_value(json_object_get(x, "field"));
+        if (f && strcmp(f, field) == 0) {
+            before = json_string_value(json_object_get(x, "before"));
+            rule = json_string_value(json_object_get(x, "rule"));
+            break;
+        }
+    }
+    if (!before) {
+        json_decref(fixes);
+        return err_set(e, ERR_NOT_FOUND, "the current %s record %s has no correction of %s",
+                       source, external_id, field);
+    }
+    if ((rc = store_profile_resolve(s, pid, &pid)))
+        goto out;
+    *undone = json_array();
+    if (rule && strcmp(rule, "name.swapped") == 0) {
+        /* "first=A last=B": both names back as given */
+        char first[256] = "", last[256] = "";
+        const char *l = strstr(before, " last=");
+        if (strncmp(before, "first=", 6) == 0 && l) {
+            snprintf(first, sizeof(first), "%.*s", (int)(l - before - 6), before + 6);
+            snprintf(last, sizeof(last), "%s", l + 6);
+        }
+        if ((rc = set_field(s, pid, "first_name", first, now)) ||
+            (rc = set_field(s, pid, "last_name", last, now)) ||
+            (rc = store_clean_override_set(s, source, external_id, "first_name", first, now)) ||
+            (rc = store_clean_override_set(s, source, external_id, "last_name", last, now)))
+            goto out;
+        json_array_append_new(*undone, json_pack("{s:s, s:s}", "field", "first_name", "value", first));
+        json_array_append_new(*undone, json_pack("{s:s, s:s}", "field", "last_name", "value", last));
+    } else {
+        if ((rc = set_field(s, pid, field, before, now)) ||
+            (rc = store_clean_override_set(s, source, external_id, field, before, now)))
+            goto out;
+        json_array_append_new(*undone, json_pack("{s:s, s:s}", "field", field, "value", before));
+    }
+out:
+    json_decref(fixes);
+    return rc ? store_dberr(s, e, "undoing the correction") : 0;
+}

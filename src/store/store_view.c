@@ -17,8 +17,8 @@ static const char SQL_VIEW_PROFILE[] =
 static const char SQL_VIEW_IDENTITIES[] =
     "SELECT type, value, source, created_at FROM identities WHERE profile_id = ? ORDER BY id";
 static const char SQL_VIEW_RAW[] =
-    "SELECT id, source, kind, external_id, message_id, payload, received_at FROM raw_records"
-    " WHERE profile_id = ? ORDER BY id DESC LIMIT 100";
+    "SELECT id, source, kind, external_id, message_id, payload, received_at, cleaned,"
+    " corrections, superseded_at FROM raw_records WHERE profile_id = ? ORDER BY id DESC LIMIT 100";
 static const char SQL_VIEW_ORDERS[] =
     "SELECT id, source, external_id, status, currency, total_cents, revenue_cents,"
     " refunded_cents, ordered_at, refunded_at FROM orders WHERE profile_id = ?"
@@ -81,9 +81,9 @@ static void raw_row(struct store *s, sqlite3_stmt *st, json_t *o)
     store_json_set_col(o, "message_id", st, 4);
     store_json_set_jsoncol(o, "payload", st, 5);
     store_json_set_timecol(o, "received_at", st, 6);
-    store_json_set_col(o, "class", st, 7);
-    store_json_set_col(o, "external_id", st, 8);
-    store_json_set_timecol(o, "resolved_at", st, 9);
+    store_json_set_jsoncol(o, "cleaned", st, 7);
+    store_json_set_jsoncol(o, "corrections", st, 8);
+    json_object_set_new(o, "current", json_boolean(sqlite3_column_type(st, 9) == SQLITE_NULL));
 }
 
 static void line_row(struct store *s, sqlite3_stmt *st, json_t *o)
