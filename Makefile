@@ -109,17 +109,24 @@ integration: rondo
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Isrc $(PKG_CFLAGS) -g -O1 \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -pthread
-# src/ingest/ingest.c also holds the writer-side ingest_apply(), which calls the store: the
-# store sources (and SQLite, in PKG_LIBS) are linked so that parser targets link; they never
-# call into them.
-FUZZ_LIB_SRC := $(filter src/base/% src/ingest/% src/store/%,$(LIB_SRC))
+# src/ingest also holds the writer-side code, which calls the store: the store sources (and
+# SQLite, in PKG_LIBS) are linked so that parser targets link; they never call into them.
+# The cleaning rules run in the parsers' path, with their one C++ file (libphonenumber).
+FUZZ_LIB_SRC := $(filter src/base/% src/ingest/% src/store/% src/clean/%,$(LIB_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
+FUZZ_CXX_OBJ := $(LIB_CXX:src/%.cc=build/fuzz/%.o)
 
-build/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard src/*/*.h)
+.PRECIOUS: build/fuzz/%.o
+build/fuzz/%.o: src/%.cc
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ-CXX $<"
+	@clang++ -std=c++17 -Isrc -g -O1 -fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=all -c -o $@ $<
+
+build/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRC) $(FUZZ_CXX_OBJ) $(wildcard src/*/*.h)
 	@mkdir -p build/fuzz
 	@echo "  FUZZ $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(PKG_LIBS) -lm
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_CXX_OBJ) $(PKG_LIBS) -lcsv -lphonenumber -lstdc++ -lm
 
 fuzz-check: $(FUZZ_TARGETS)
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -23,6 +23,18 @@
     } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* The cleaning rules that identifies pass need their reference data, as in the server. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    struct errbuf e = {{0}, {0}};
+    if (clean_init(&e))
+        abort();
+    return 0;
+}
 
 static void check_msg(const struct seg_msg *m, int type)
 {

@@ -103,6 +103,28 @@ static void put_latin1(struct reader *r, const unsigned char *s, size_t n)
     r->used = (size_t)(out - r->data);
 }
 
+/* Declared UTF-8 with a bad byte in it: each byte of an invalid sequence becomes U+FFFD. */
+static void put_replacing(struct reader *r, const unsigned char *s, size_t n)
+{
+    reserve(r, n * 3 + 1);
+    char *out = r->data + r->used;
+    size_t i = 0;
+    while (i < n) {
+        size_t k = s[i] < 0x80 ? 1 : (s[i] & 0xE0) == 0xC0 ? 2 : (s[i] & 0xF0) == 0xE0 ? 3
+                                   : (s[i] & 0xF8) == 0xF0 ? 4 : 0;
+        if (k && i + k <= n && csvr_utf8_valid((const char *)s + i, k)) {
+            memcpy(out, s + i, k);
+            out += k;
+            i += k;
+        } else {
+            memcpy(out, "\xEF\xBF\xBD", 3);
+            out += 3;
+            i++;
+        }
+    }
+    r->used = (size_t)(out - r->data);
+}
+
 static void on_field(void *field, size_t n, void *data)
 {
     struct reader *r = data;
@@ -128,9 +150,11 @@ static void on_field(void *field, size_t n, void *data)
     }
     size_t start = r->used;
     const unsigned char *s = field ? field : (const unsigned char *)"";
-    bool latin1 = r->o->encoding == CSVR_LATIN1 ||
-                  (r->o->encoding == CSVR_AUTO && !csvr_utf8_valid((const char *)s, n));
-    if (latin1 && r->o->encoding != CSVR_UTF8) {
+    bool valid = r->o->encoding == CSVR_LATIN1 || csvr_utf8_valid((const char *)s, n);
+    if (!valid && r->o->encoding == CSVR_UTF8) {
+        put_replacing(r, s, n);
+        r->converted = true;
+    } else if (r->o->encoding == CSVR_LATIN1 || !valid) {
         bool ascii = true;
         for (size_t i = 0; i < n && ascii; i++)
             ascii = s[i] < 0x80;

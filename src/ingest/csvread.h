@@ -17,6 +17,11 @@
 
 #include "base/err.h"
 
+/*
+ * AUTO: UTF-8, and a field that is not valid UTF-8 is read as Windows-1252
+ * (Latin-1). UTF8: declared; bytes of an invalid sequence become U+FFFD.
+ * LATIN1: every field is Windows-1252.
+ */
 enum csvr_encoding { CSVR_AUTO, CSVR_UTF8, CSVR_LATIN1 };
 
 struct csvr_row {
@@ -24,7 +29,7 @@ struct csvr_row {
     size_t *len;
     size_t n;
     int64_t record; /* the row's number in the file: 1 is the header */
-    bool converted; /* some field was read as Latin-1 and converted */
+    bool converted; /* some field was converted from Latin-1 or had bad bytes replaced */
 };
 
 /* Return 0 to go on, anything else to stop reading (csvr_read returns it). */
