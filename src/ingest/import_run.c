@@ -192,6 +192,13 @@ int import_file(struct store *s, const char *path, const struct import_file_opts
     }
     struct import *im =
         import_new(o->source, o->table, o->map, &pat, overrides, clock_now());
+    if ((rc = import_load_index(im, s, e))) {
+        fclose(f);
+        clean_patterns_free(&pat);
+        json_decref(overrides);
+        import_free(im);
+        return rc;
+    }
     struct pipe p;
     pipe_init(&p, s, im, o, e);
     p.prog.total_bytes = fstat(fileno(f), &sb) == 0 ? (uint64_t)sb.st_size : 0;

@@ -83,6 +83,8 @@ struct ingest_record {
     const char *loyalty_card;    /* identity of type loyalty_card (global), may be NULL */
     const char *customer_number; /* identity of type customer_number (per source), may be NULL */
     const char *cleaned_text, *corrections_text; /* from ingest_record_texts */
+    int64_t supersedes; /* see struct store_raw */
+    bool fields_stored; /* the profile was just created with these fields */
 };
 
 /*

@@ -113,7 +113,7 @@ int ingest_record_store(struct store *s, int64_t pid, const struct ingest_record
                         int64_t *raw_id)
 {
     const struct clean_output *co = r->clean;
-    int rc = store_profile_update(s, pid, co->fields, r->custom, now);
+    int rc = r->fields_stored ? 0 : store_profile_update(s, pid, co->fields, r->custom, now);
     if (!rc)
         rc = attach(s, "email", co->email_key, "", pid, now);
     if (!rc)
@@ -134,6 +134,7 @@ int ingest_record_store(struct store *s, int64_t pid, const struct ingest_record
         .cleaned = r->cleaned_text, .corrections = r->corrections_text,
         .present = co->present, .valid_raw = co->valid_raw, .clean = co->clean,
         .corrected = co->corrected, .email_key = co->email_key, .phone_key = co->phone_key,
+        .supersedes = r->supersedes,
     };
     return store_raw_record_add(s, &raw, now, raw_id);
 }

@@ -142,6 +142,10 @@ bool store_profile_has_identity(struct store *s, int64_t profile_id, const char 
 /* Create an empty profile first seen from source. */
 int store_profile_create(struct store *s, const char *source, int64_t now, int64_t *id);
 
+/* Create a profile with its golden fields and custom attributes (may be NULL) at once. */
+int store_profile_insert(struct store *s, const char *source, const char *const vals[PF_COUNT],
+                         json_t *custom, int64_t now, int64_t *id);
+
 /*
  * Update golden fields: each non-NULL vals[f] replaces the column; custom
  * (a JSON object, may be NULL) is merged into the custom attributes, a null
@@ -170,6 +174,7 @@ struct store_raw {
     const char *corrections; /* JSON array of {field, rule, before, after}, may be NULL */
     uint32_t present, valid_raw, clean, corrected;
     const char *email_key, *phone_key;
+    int64_t supersedes; /* the current record's id if the caller knows it, -1: none, 0: look */
 };
 
 /*
@@ -304,6 +309,16 @@ int store_quarantine_resolve(struct store *s, int64_t id, int64_t now);
 /* Replace a pending row's reason (klass: the reason without details) after a failed retry. */
 int store_quarantine_reason(struct store *s, int64_t id, const char *klass, const char *reason,
                             const char *field);
+
+/*
+ * Every current raw record of a source: fn(ctx, external_id, raw_id,
+ * profile_id, row_hash) for each, and *count first (for sizing; fn NULL: only
+ * count). Stops when fn returns non-zero.
+ */
+int store_raw_index(struct store *s, const char *source, int64_t *count,
+                    int (*fn)(void *ctx, const char *external_id, int64_t raw_id,
+                              int64_t profile_id, int64_t row_hash),
+                    void *ctx, struct errbuf *e);
 
 /* Test-record patterns: list ([{id, field, pattern}]), add (idempotent), remove. */
 int store_test_patterns(struct store *s, json_t **out, struct errbuf *e);

@@ -378,3 +378,35 @@ out:
     json_decref(fixes);
     return rc ? store_dberr(s, e, "undoing the correction") : 0;
 }
+
+/* ---- the current records of a source, for an import to know them up front ---- */
+
+static const char SQL_RAW_INDEX_COUNT[] =
+    "SELECT count(*) FROM raw_records WHERE source = ? AND superseded_at IS NULL";
+static const char SQL_RAW_INDEX[] =
+    "SELECT external_id, id, profile_id, row_hash FROM raw_records"
+    " WHERE source = ? AND superseded_at IS NULL AND external_id IS NOT NULL";
+
+int store_raw_index(struct store *s, const char *source, int64_t *count,
+                    int (*fn)(void *ctx, const char *external_id, int64_t raw_id,
+                              int64_t profile_id, int64_t row_hash),
+                    void *ctx, struct errbuf *e)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_RAW_INDEX_COUNT);
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return store_dberr(s, e, "counting the source's records");
+    if (!fn)
+        return 0;
+    st = store_stmt(s, SQL_RAW_INDEX);
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+               sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)))
+            break;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_dberr(s, e, "reading the source's records");
+}

@@ -30,6 +30,11 @@ static const char SQL_PROFILE_HAS_IDENTITY[] =
     "SELECT 1 FROM identities WHERE profile_id = ? AND type = ? LIMIT 1";
 static const char SQL_PROFILE_CREATE[] =
     "INSERT INTO profiles(source, created_at, updated_at) VALUES (?, ?, ?)";
+static const char SQL_PROFILE_INSERT[] =
+    "INSERT INTO profiles(first_name, last_name, gender, birth_date, language, email, phone,"
+    " street, house_number, postal_code, city, country, attributes, source, created_at,"
+    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+    " coalesce(?13, '{}'), ?14, ?15, ?15)";
 static const char SQL_PROFILE_UPDATE[] =
     "UPDATE profiles SET"
     " first_name = coalesce(?1, first_name), last_name = coalesce(?2, last_name),"
@@ -128,6 +133,26 @@ int store_profile_create(struct store *s, const char *source, int64_t now, int64
     return rc;
 }
 
+int store_profile_insert(struct store *s, const char *source, const char *const vals[PF_COUNT],
+                         json_t *custom, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_PROFILE_INSERT);
+    for (int f = 0; f < PF_COUNT; f++)
+        store_bind_text(st, f + 1, vals[f]);
+    char *attrs = custom && json_object_size(custom) ? json_dumps(custom, JSON_COMPACT) : NULL;
+    if (attrs)
+        sqlite3_bind_text(st, 13, attrs, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 13);
+    free(attrs);
+    sqlite3_bind_text(st, 14, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 15, now);
+    int rc = store_exec_stmt(s, st, NULL);
+    if (!rc)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
 int store_profile_update(struct store *s, int64_t id, const char *const vals[PF_COUNT],
                          json_t *custom, int64_t now)
 {
@@ -192,8 +217,9 @@ int store_raw_current(struct store *s, const char *source, const char *external_
 int store_raw_record_add(struct store *s, const struct store_raw *r, int64_t now,
                          int64_t *raw_id)
 {
-    int64_t old;
-    int rc = store_raw_current(s, r->source, r->external_id, &old, NULL, NULL);
+    int64_t old = r->supersedes;
+    int rc = old > 0 ? 0 : old < 0 ? ERR_NOT_FOUND
+                                   : store_raw_current(s, r->source, r->external_id, &old, NULL, NULL);
     if (rc == 0) {
         sqlite3_stmt *st = store_stmt(s, SQL_RAW_SUPERSEDE);
         sqlite3_bind_int64(st, 1, now);
