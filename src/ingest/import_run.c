@@ -202,7 +202,9 @@ int import_file(struct store *s, const char *path, const struct import_file_opts
     struct pipe p;
     pipe_init(&p, s, im, o, e);
     p.prog.total_bytes = fstat(fileno(f), &sb) == 0 ? (uint64_t)sb.st_size : 0;
-    store_cache_identities(s, 1u << 20);
+    /* orders, events and consents look up the same customers again and again */
+    if (o->table != IMP_PROFILES)
+        store_cache_identities(s, 1u << 20);
     pthread_t th;
     if (pthread_create(&th, NULL, store_main, &p) != 0)
         BUG("cannot start the import's store thread");

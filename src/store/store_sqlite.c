@@ -5,6 +5,7 @@
  * Durability: WAL with synchronous=FULL, so a commit has reached the disk
  * when store_commit returns; the caller may then acknowledge the write.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,8 +142,19 @@ static int migrate(struct store *s, struct errbuf *e)
     return 0;
 }
 
+/*
+ * Once per process, before SQLite starts: no memory statistics, which would
+ * take a global lock on every allocation of every connection.
+ */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, int flags, struct store **out, struct errbuf *e)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
     *out = NULL;
     if (STORE_SCHEMA_VERSION != store_nmigrations)
         BUG("STORE_SCHEMA_VERSION %d but %d migrations", STORE_SCHEMA_VERSION, store_nmigrations);
