@@ -143,6 +143,7 @@ fuzz: $(FUZZ_TARGETS)
 
 bench: rondo
 	@bench/ingest.sh
+	@bench/import.sh
 
 # ---- running ---------------------------------------------------------------
 

@@ -13,6 +13,22 @@ KEYS=${DB%.db}.keys
 if [ ! -e "$DB" ]; then
   ./rondo init --db "$DB" > "$KEYS"
   chmod 600 "$KEYS"
+  # Dirty data from four sources, as a company has it: imported and cleaned.
+  DATA=${DB%.db}-data
+  ./rondo gen --profiles 2000 --seed 7 --out "$DATA"
+  for table in profiles orders order_lines events consents; do
+    for src in webshop store app crm; do
+      f="$DATA/$src.$table.csv"
+      [ -e "$f" ] || continue
+      map=()
+      [ -e "$DATA/$src.map.ini" ] && map=(--map "$DATA/$src.map.ini")
+      ./rondo import --db "$DB" --source "$src" --table "$table" "${map[@]}" "$f" | head -1
+    done
+  done
+  echo
+  ./rondo quality --db "$DB" | head -40
+  echo "(the whole report: ./rondo quality --db $DB --format html > quality.html)"
+  # And live activity through the Segment API, as the SDKs send it.
   ./rondo demo --db "$DB" --people 300
 fi
 
@@ -28,8 +44,8 @@ rondo demo workspace: $DB
 
 Try:
   curl -s -u '$write:' $base/v1/identify -H 'Content-Type: application/json' \\
-       -d '{"userId":"u-42","traits":{"email":"ann@example.com","firstName":"Ann","lastName":"Peeters"}}'
-  curl -s -H 'Authorization: Bearer $admin' '$base/api/v1/profiles?identity=email:ann@example.com'
+       -d '{"userId":"u-42","traits":{"email":"ann.peeters@telenet.be","firstName":"Ann","lastName":"Peeters"}}'
+  curl -s -H 'Authorization: Bearer $admin' '$base/api/v1/profiles?identity=email:ann.peeters@telenet.be'
   curl -s -H 'Authorization: Bearer $admin' $base/api/v1/profiles/1
 
 Stop with Ctrl-C.
