@@ -20,6 +20,7 @@ static const struct {
     {"corrections", cmd_corrections, "list what cleaning changed in a profile, and undo a change"},
     {"check", cmd_check, "run one cleaning rule on values and show the result"},
     {"quality", cmd_quality, "the data-quality report: per source and field, before and after cleaning"},
+    {"gen", cmd_gen, "write realistic dirty multi-source customer data with its ground truth"},
     {"import", cmd_import, "import a source's CSV file (profiles, orders, events, ...)"},
 };
 

@@ -10,7 +10,7 @@
  * without calling libphonenumber; the rest is parsed and validated by it
  * (phone_lib.cc) with the record's country as the region for national forms,
  * unless phone_fast.c's table of BE, NL, FR, DE, LU and UK ranges already
- * knows the number is valid (its answer is the library's, ~20x sooner).
+ * knows the number is valid (the library's answer, ~0.1 us instead of ~14).
  *
  * Fixes: "phone.international_prefix" ("00" -> "+") and "phone.trunk_prefix"
  * ("(0)" -> "") name the part rewritten; "phone.e164" holds the whole change,

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #define NSN_MAX 15 /* E.164 */
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
  * One row: NSN lengths min..max, and leading digits as space-separated
@@ -140,17 +141,19 @@ static const struct plan_range gb_ranges[] = {
      "188[02-9] 189[02569] "
      "190[02-589] 19[18] 192[02-689] 193[1-57-9] 194[2-9] 195[0-579] 196[2-47-9] "
      "197[0-24578] 199[2-57]"},
-    /* non-geographic: 03 (national rate), 055 (corporate), 056 (VoIP), 0800 */
-    {10, 10, "3[0347] 5[56] 80[08]"},
+    /* non-geographic: 03 (national rate), 055 (corporate), 056 (VoIP),
+     * 070 (personal numbers), 0800 */
+    {10, 10, "3[0347] 5[56] 70 80[08]"},
     {9, 9, "800"},
 };
 
-#define PLAN(r, c, t, ranges) {r, c, t, ranges, sizeof(ranges) / sizeof(ranges[0])}
-
 static const struct plan plans[] = {
-    PLAN("BE", "32", true, be_ranges),   PLAN("NL", "31", true, nl_ranges),
-    PLAN("FR", "33", true, fr_ranges),   PLAN("DE", "49", true, de_ranges),
-    PLAN("LU", "352", false, lu_ranges), PLAN("GB", "44", true, gb_ranges),
+    {"BE", "32", true, be_ranges, NELEM(be_ranges)},
+    {"NL", "31", true, nl_ranges, NELEM(nl_ranges)},
+    {"FR", "33", true, fr_ranges, NELEM(fr_ranges)},
+    {"DE", "49", true, de_ranges, NELEM(de_ranges)},
+    {"LU", "352", false, lu_ranges, NELEM(lu_ranges)},
+    {"GB", "44", true, gb_ranges, NELEM(gb_ranges)},
 };
 
 /* Match one item of a lead (a digit or a [class]) against d; step *pp past it. */
@@ -209,7 +212,7 @@ static bool plan_valid(const struct plan *pl, const char *nsn, size_t len)
 /* The plan whose calling code begins digits, or NULL. */
 static const struct plan *plan_by_code(const char *digits, size_t len)
 {
-    for (size_t i = 0; i < sizeof(plans) / sizeof(plans[0]); i++) {
+    for (size_t i = 0; i < NELEM(plans); i++) {
         size_t n = strlen(plans[i].cc);
         if (len > n && !memcmp(digits, plans[i].cc, n))
             return &plans[i];
@@ -221,14 +224,13 @@ static const struct plan *plan_by_region(const char *region)
 {
     if (!region)
         return NULL;
-    for (size_t i = 0; i < sizeof(plans) / sizeof(plans[0]); i++)
+    for (size_t i = 0; i < NELEM(plans); i++)
         if (!strcmp(plans[i].region, region))
             return &plans[i];
     return NULL;
 }
 
-bool phone_fast_format(const char *in, size_t len, const char *region,
-                       struct phone_lib_result *out)
+bool phone_fast_format(const char *in, size_t len, const char *region, struct phone_lib_result *out)
 {
     bool intl = len > 0 && in[0] == '+';
     const char *digits = intl ? in + 1 : in;

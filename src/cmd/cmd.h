@@ -14,6 +14,7 @@ int cmd_key(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
 int cmd_quality(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_quarantine(int argc, char **argv);

@@ -110,13 +110,23 @@ static int map_option(struct map_load *ml, const char *name, const char *value)
 {
     struct import_map *m = ml->m;
     if (strcmp(name, "delimiter") == 0) {
-        if (strcmp(value, "tab") == 0 || strcmp(value, "\\t") == 0)
-            m->delimiter = '\t';
-        else if (strlen(value) == 1)
+        /* by name, since ";" starts a comment in an INI file; or one character, maybe quoted */
+        static const struct {
+            const char *name;
+            char c;
+        } names[] = {{"comma", ','}, {"semicolon", ';'}, {"tab", '\t'}, {"\\t", '\t'},
+                     {"pipe", '|'}, {"\";\"", ';'}, {"\",\"", ','}, {"\"|\"", '|'}};
+        m->delimiter = 0;
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (strcmp(value, names[i].name) == 0)
+                m->delimiter = names[i].c;
+        if (!m->delimiter && strlen(value) == 1 && value[0] != '"')
             m->delimiter = value[0];
-        else
+        if (!m->delimiter)
             return err_field(ml->e, ERR_INVALID, "import.delimiter",
-                             "delimiter must be one character or \"tab\", got \"%s\"", value);
+                             "delimiter must be comma, semicolon, tab, pipe or one character, got "
+                             "\"%s\" (a bare ; starts a comment in an INI file: write semicolon)",
+                             value);
     } else if (strcmp(name, "encoding") == 0) {
         if (strcasecmp(value, "auto") == 0)
             m->encoding = CSVR_AUTO;
@@ -363,24 +373,39 @@ static int index_one(void *ctx, const char *ext, int64_t raw_id, int64_t pid, in
         return ERR_NOMEM;
     *k = (struct known){raw_id, pid, hash};
     ENTRY e = {key, k}, *found;
-    return hsearch_r(e, ENTER, &found, &im->index) ? 0 : ERR_NOMEM;
+    if (!hsearch_r(e, ENTER, &found, &im->index))
+        return ERR_NOMEM;
+    if (found->data != k && raw_id) /* the record wins over its user id alone */
+        found->data = k;
+    return 0;
+}
+
+/* A user id with a profile and maybe no record yet (track events, an alias). */
+static int index_user(void *ctx, const char *user_id, int64_t pid)
+{
+    return index_one(ctx, user_id, 0, pid, 0);
 }
 
 int import_load_index(struct import *im, struct store *s, struct errbuf *e)
 {
     if (im->table != IMP_PROFILES || im->indexed)
         return 0;
-    int64_t n;
+    int64_t n, users;
     arena_init(&im->index_arena, (size_t)1 << 34);
     memset(&im->index, 0, sizeof(im->index));
     /* sized first (hcreate_r cannot grow): count, then room for a third more */
     int rc = store_raw_index(s, im->source, &n, NULL, NULL, e);
+    if (!rc)
+        rc = store_user_index(s, im->source, &users, NULL, NULL, e);
     if (rc)
         return rc;
+    n += users;
     if (!hcreate_r((size_t)(n + n / 3 + 64), &im->index))
         return err_set(e, ERR_NOMEM, "out of memory for the index of %lld records", (long long)n);
     im->indexed = true;
-    rc = store_raw_index(s, im->source, &n, index_one, im, e);
+    rc = store_user_index(s, im->source, &users, index_user, im, e);
+    if (!rc)
+        rc = store_raw_index(s, im->source, &n, index_one, im, e);
     if (!rc && im->index_arena.failed)
         rc = err_set(e, ERR_NOMEM, "out of memory for the index of %lld records", (long long)n);
     return rc;
@@ -898,7 +923,7 @@ void import_prepare(struct import *im, struct import_batch *b, char *const *fiel
     if (t == IMP_PROFILES && im->indexed) {
         it->known = index_find(im, it->external_id);
         it->is_new = !it->known;
-        if (it->known && it->known->row_hash == it->row_hash) {
+        if (it->known && it->known->raw_id && it->known->row_hash == it->row_hash) {
             it->state = ITEM_UNCHANGED; /* the same row as stored: nothing to clean or write */
             json_decref(attrs);
             return;
@@ -976,11 +1001,11 @@ static int store_profile_item(struct store *s, struct import *im, struct import_
 {
     int64_t raw_id = 0, pid = 0, hash = 0;
     int rc;
-    if (it->known) {
+    if (it->known && it->known->raw_id) {
         raw_id = it->known->raw_id;
         pid = it->known->profile_id;
         rc = 0;
-    } else if (it->is_new) {
+    } else if (it->known || it->is_new) {
         rc = ERR_NOT_FOUND;
     } else {
         rc = store_raw_current(s, im->source, it->external_id, &raw_id, &pid, &hash);
@@ -1001,9 +1026,13 @@ static int store_profile_item(struct store *s, struct import *im, struct import_
     };
     if (!rc) {
         rc = store_profile_resolve(s, pid, &pid);
+    } else if (it->known) { /* the user id has a profile, without a record yet */
+        rc = store_profile_resolve(s, it->known->profile_id, &pid);
     } else {
-        /* no record yet; the user id may still have a profile (events, an alias) */
-        rc = store_identity_find(s, "user_id", it->external_id, im->source, &pid);
+        /* no record yet; the user id may still have a profile (events, an alias),
+         * unless the index read before the import says it has none */
+        rc = it->is_new ? ERR_NOT_FOUND
+                        : store_identity_find(s, "user_id", it->external_id, im->source, &pid);
         if (rc == ERR_NOT_FOUND) {
             rc = store_profile_insert(s, im->source, it->co->fields, it->custom, im->now, &pid);
             if (!rc)

@@ -202,6 +202,7 @@ int import_file(struct store *s, const char *path, const struct import_file_opts
     struct pipe p;
     pipe_init(&p, s, im, o, e);
     p.prog.total_bytes = fstat(fileno(f), &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    store_set_cache(s, 256);
     /* orders, events and consents look up the same customers again and again */
     if (o->table != IMP_PROFILES)
         store_cache_identities(s, 1u << 20);

@@ -59,6 +59,9 @@ void store_rollback(struct store *s);
 void store_set_autocheckpoint(struct store *s, int pages);
 int store_checkpoint(struct store *s);
 
+/* Page cache of this connection in MiB (bulk work keeps its indexes in memory). */
+void store_set_cache(struct store *s, int mib);
+
 /*
  * Remember identity lookups on this connection (for the writer, the one
  * connection that changes identities while serving). Safe against writes by
@@ -319,6 +322,11 @@ int store_raw_index(struct store *s, const char *source, int64_t *count,
                     int (*fn)(void *ctx, const char *external_id, int64_t raw_id,
                               int64_t profile_id, int64_t row_hash),
                     void *ctx, struct errbuf *e);
+
+/* The user ids of a source with a profile: fn(ctx, user_id, profile_id); *count first. */
+int store_user_index(struct store *s, const char *source, int64_t *count,
+                     int (*fn)(void *ctx, const char *user_id, int64_t profile_id), void *ctx,
+                     struct errbuf *e);
 
 /* Test-record patterns: list ([{id, field, pattern}]), add (idempotent), remove. */
 int store_test_patterns(struct store *s, json_t **out, struct errbuf *e);

@@ -410,3 +410,30 @@ int store_raw_index(struct store *s, const char *source, int64_t *count,
     sqlite3_reset(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_dberr(s, e, "reading the source's records");
 }
+
+static const char SQL_USER_INDEX_COUNT[] =
+    "SELECT count(*) FROM identities WHERE type = 'user_id' AND source = ?";
+static const char SQL_USER_INDEX[] =
+    "SELECT value, profile_id FROM identities WHERE type = 'user_id' AND source = ?";
+
+int store_user_index(struct store *s, const char *source, int64_t *count,
+                     int (*fn)(void *ctx, const char *user_id, int64_t profile_id), void *ctx,
+                     struct errbuf *e)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_USER_INDEX_COUNT);
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return store_dberr(s, e, "counting the source's user ids");
+    if (!fn)
+        return 0;
+    st = store_stmt(s, SQL_USER_INDEX);
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1)))
+            break;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_dberr(s, e, "reading the source's user ids");
+}

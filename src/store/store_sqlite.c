@@ -236,6 +236,13 @@ void store_set_autocheckpoint(struct store *s, int pages)
     sqlite3_wal_autocheckpoint(s->db, pages);
 }
 
+void store_set_cache(struct store *s, int mib)
+{
+    char sql[64];
+    snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", mib * 1024);
+    store_exec(s, sql, NULL);
+}
+
 int store_checkpoint(struct store *s)
 {
     int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
