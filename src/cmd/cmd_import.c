@@ -101,6 +101,8 @@ void cmd_import_summary(const struct import *im, const char *what, double secs, 
         json_object_set_new(o, "corrected_by_field", fc);
         json_object_set_new(o, "invalid_by_field", fi);
         json_object_set_new(o, "unmapped_columns", json_string(import_unmapped(im)));
+        json_object_set_new(o, "read_cpu_seconds", json_real(st->read_cpu_s));
+        json_object_set_new(o, "store_cpu_seconds", json_real(st->store_cpu_s));
         char *text = json_dumps(o, JSON_COMPACT);
         printf("%s\n", text);
         free(text);

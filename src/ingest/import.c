@@ -422,6 +422,11 @@ const struct import_stats *import_stats(const struct import *im)
     return &im->st;
 }
 
+struct import_stats *import_stats_mut(struct import *im)
+{
+    return &im->st;
+}
+
 const char *import_unmapped(const struct import *im)
 {
     return im->unmapped.ptr;
@@ -1035,10 +1040,8 @@ static int store_profile_item(struct store *s, struct import *im, struct import_
                         : store_identity_find(s, "user_id", it->external_id, im->source, &pid);
         if (rc == ERR_NOT_FOUND) {
             rc = store_profile_insert(s, im->source, it->co->fields, it->custom, im->now, &pid);
-            if (!rc)
-                rc = store_identity_add(s, "user_id", it->external_id, im->source, pid, im->now,
-                                        NULL);
             rec.fields_stored = true;
+            rec.user_id = it->external_id;
         }
     }
     return rc ? rc : ingest_record_store(s, pid, &rec, im->now, NULL);

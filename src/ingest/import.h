@@ -45,6 +45,7 @@ void import_map_free(struct import_map *m);
 struct import_stats {
     int64_t rows, imported, updated, unchanged, corrected, quarantined, converted;
     int64_t fields_corrected[PF_COUNT], fields_invalid[PF_COUNT];
+    double read_cpu_s, store_cpu_s; /* CPU time of the reading and the storing thread */
     size_t nreasons;
     struct {
         const char *reason;
@@ -104,6 +105,7 @@ void import_prepare(struct import *im, struct import_batch *b, char *const *fiel
 int import_apply(struct store *s, struct import *im, struct import_batch *b, struct errbuf *e);
 
 const struct import_stats *import_stats(const struct import *im);
+struct import_stats *import_stats_mut(struct import *im);
 
 /* Count a row converted from Latin-1. */
 void import_note_converted(struct import *im);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/json.h"
@@ -42,10 +43,18 @@ struct pipe {
     int64_t last_progress_us;
 };
 
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void *store_main(void *arg)
 {
     struct pipe *p = arg;
     for (;;) {
+        import_stats_mut(p->im)->store_cpu_s = thread_cpu_s();
         pthread_mutex_lock(&p->mu);
         while (p->state[p->next_store] != 1 && !(p->done && p->state[p->next_store] != 1))
             pthread_cond_wait(&p->cv, &p->mu);
@@ -214,7 +223,9 @@ int import_file(struct store *s, const char *path, const struct import_file_opts
         .encoding = o->map ? o->map->encoding : CSVR_AUTO,
         .progress = on_bytes,
     };
+    double cpu0 = thread_cpu_s();
     rc = csvr_read(f, &co, on_row, &p, e);
+    import_stats_mut(im)->read_cpu_s = thread_cpu_s() - cpu0;
     if (!rc && !p.header_done)
         rc = err_set(e, ERR_INVALID, "%s is empty: a header row is needed", path);
     rc = pipe_finish(&p, th, rc, e);

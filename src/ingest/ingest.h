@@ -85,6 +85,7 @@ struct ingest_record {
     const char *cleaned_text, *corrections_text; /* from ingest_record_texts */
     int64_t supersedes; /* see struct store_raw */
     bool fields_stored; /* the profile was just created with these fields */
+    const char *user_id; /* a user id to attach too (a new profile's), may be NULL */
 };
 
 /*
@@ -96,8 +97,8 @@ int ingest_record_texts(struct arena *a, const struct clean_output *co, const ch
 
 /*
  * Store a record for profile pid: golden fields from the cleaned values,
- * identities (e-mail, phone and the extra ones, loyalty card, customer
- * number; one owned by another profile is left alone), the raw record with
+ * identities (user id when given, e-mail, phone and the extra ones, loyalty
+ * card, customer number; one owned by another profile is left alone), the raw record with
  * its quality bits. *raw_id may be NULL.
  */
 int ingest_record_store(struct store *s, int64_t pid, const struct ingest_record *r, int64_t now,

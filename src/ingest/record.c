@@ -99,33 +99,25 @@ int ingest_record_texts(struct arena *a, const struct clean_output *co, const ch
     return a->failed ? ERR_NOMEM : 0;
 }
 
-static int attach(struct store *s, const char *type, const char *value, const char *source,
-                  int64_t pid, int64_t now)
-{
-    if (!value || !*value)
-        return 0;
-    int rc = store_identity_add(s, type, value, source, pid, now, NULL);
-    /* Owned by another profile: left where it is; linking is the identity module's call. */
-    return rc == ERR_EXISTS ? 0 : rc;
-}
-
 int ingest_record_store(struct store *s, int64_t pid, const struct ingest_record *r, int64_t now,
                         int64_t *raw_id)
 {
     const struct clean_output *co = r->clean;
     int rc = r->fields_stored ? 0 : store_profile_update(s, pid, co->fields, r->custom, now);
+    /* identities another profile owns are left alone: linking is the identity module's call */
+    struct store_identity ids[STORE_IDS_MAX];
+    int n = 0;
+    const struct store_identity all[] = {
+        {"user_id", r->user_id, r->source},       {"email", co->email_key, ""},
+        {"email", co->email_alt_key, ""},         {"phone", co->phone_key, ""},
+        {"phone", co->mobile_key, ""},            {"loyalty_card", r->loyalty_card, ""},
+        {"customer_number", r->customer_number, r->source},
+    };
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (all[i].value && *all[i].value)
+            ids[n++] = all[i];
     if (!rc)
-        rc = attach(s, "email", co->email_key, "", pid, now);
-    if (!rc)
-        rc = attach(s, "email", co->email_alt_key, "", pid, now);
-    if (!rc)
-        rc = attach(s, "phone", co->phone_key, "", pid, now);
-    if (!rc)
-        rc = attach(s, "phone", co->mobile_key, "", pid, now);
-    if (!rc)
-        rc = attach(s, "loyalty_card", r->loyalty_card, "", pid, now);
-    if (!rc)
-        rc = attach(s, "customer_number", r->customer_number, r->source, pid, now);
+        rc = store_identities_add(s, pid, ids, n, now);
     if (rc)
         return rc;
     struct store_raw raw = {

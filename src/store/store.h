@@ -139,6 +139,16 @@ int store_identity_find(struct store *s, const char *type, const char *value, co
 int store_identity_add(struct store *s, const char *type, const char *value, const char *source,
                        int64_t profile_id, int64_t now, int64_t *owner);
 
+struct store_identity {
+    const char *type, *value, *source; /* source "" or NULL for global types */
+};
+
+#define STORE_IDS_MAX 8
+
+/* Attach several identities; those another profile owns are left alone. */
+int store_identities_add(struct store *s, int64_t profile_id, const struct store_identity *ids,
+                         int n, int64_t now);
+
 /* True when the profile has at least one identity of this type. */
 bool store_profile_has_identity(struct store *s, int64_t profile_id, const char *type);
 
