@@ -235,7 +235,7 @@ static const char *run(const struct clean_ctx *c, const struct clean_input *in,
     if (in->keep & (1u << f)) { /* the user undid the correction: as given */
         out->valid_raw |= 1u << f;
         out->clean |= 1u << f;
-        return out->fields[f] = v;
+        return out->fields[f] = arena_strdup(c->arena, v); /* v is the caller's, short-lived */
     }
     int rc = rule(c, v, r);
     if (rc || !r->value) {

@@ -273,6 +273,14 @@ static int run(struct reader *r, struct csv_parser *p, const char *first, size_t
             last_report = total;
         }
     }
+    /*
+     * libcsv reports an unterminated quote at the end only in its strict mode,
+     * which also refuses a stray quote inside an unquoted field (common in
+     * real exports): so it is checked here. pstate 2 is libcsv's FIELD_BEGUN.
+     */
+    if (!rc && !r->stop && p->quoted && p->pstate == 2)
+        rc = err_set(r->e, ERR_INVALID, "row %lld: a quoted field is not closed at the end of "
+                     "the file", (long long)r->record + 1);
     if (!rc && !r->stop && csv_fini(p, on_field, on_row, r) != 0)
         rc = err_set(r->e, ERR_INVALID, "CSV error at the end of the file: %s (an unterminated quote?)",
                      csv_strerror(csv_error(p)));

@@ -248,13 +248,16 @@ struct import {
     struct buf unmapped;
     struct import_stats st;
     /* profiles: the source's current records, known before the rows are read */
+    uint64_t header_hash; /* the mapping and the header's columns: part of every row hash */
     bool indexed;
+    bool index_full; /* new ids no longer fit: rows after that ask the store */
     struct hsearch_data index;
     struct arena index_arena;
 };
 
 struct known {
     int64_t raw_id, profile_id, row_hash;
+    bool seen; /* a row of this import had this id already */
 };
 
 enum item_state { ITEM_STORE, ITEM_QUARANTINE, ITEM_UNCHANGED };
@@ -269,7 +272,7 @@ struct import_item {
     int64_t row_hash;
     const char *reason, *reason_class, *field;
     /* profiles */
-    const struct known *known; /* the current record (indexed imports), NULL when none */
+    struct known *known; /* the current record (indexed imports), NULL when none */
     bool is_new;               /* indexed import and no current record */
     struct clean_output *co;
     const char *cleaned, *corrections;
@@ -371,7 +374,7 @@ static int index_one(void *ctx, const char *ext, int64_t raw_id, int64_t pid, in
     char *key = arena_strdup(&im->index_arena, ext);
     if (!k || !key)
         return ERR_NOMEM;
-    *k = (struct known){raw_id, pid, hash};
+    *k = (struct known){raw_id, pid, hash, false};
     ENTRY e = {key, k}, *found;
     if (!hsearch_r(e, ENTER, &found, &im->index))
         return ERR_NOMEM;
@@ -386,7 +389,8 @@ static int index_user(void *ctx, const char *user_id, int64_t pid)
     return index_one(ctx, user_id, 0, pid, 0);
 }
 
-int import_load_index(struct import *im, struct store *s, struct errbuf *e)
+int import_load_index(struct import *im, struct store *s, int64_t expected_rows,
+                      struct errbuf *e)
 {
     if (im->table != IMP_PROFILES || im->indexed)
         return 0;
@@ -399,7 +403,7 @@ int import_load_index(struct import *im, struct store *s, struct errbuf *e)
         rc = store_user_index(s, im->source, &users, NULL, NULL, e);
     if (rc)
         return rc;
-    n += users;
+    n += users + expected_rows;
     if (!hcreate_r((size_t)(n + n / 3 + 64), &im->index))
         return err_set(e, ERR_NOMEM, "out of memory for the index of %lld records", (long long)n);
     im->indexed = true;
@@ -411,10 +415,21 @@ int import_load_index(struct import *im, struct store *s, struct errbuf *e)
     return rc;
 }
 
-static const struct known *index_find(struct import *im, const char *ext)
+/* An id first seen in this import. */
+static struct known seen_here = {0, 0, 0, true};
+
+static struct known *index_find(struct import *im, const char *ext)
 {
     ENTRY q = {(char *)ext, NULL}, *found;
     return hsearch_r(q, FIND, &found, &im->index) ? found->data : NULL;
+}
+
+static void index_note_new(struct import *im, const char *ext)
+{
+    char *key = arena_strdup(&im->index_arena, ext);
+    ENTRY e = {key, &seen_here}, *found;
+    if (!key || !hsearch_r(e, ENTER, &found, &im->index))
+        im->index_full = true;
 }
 
 const struct import_stats *import_stats(const struct import *im)
@@ -498,6 +513,10 @@ int import_header(struct import *im, char *const *names, size_t n, struct errbuf
             }
         }
     }
+    /* a renamed column changes how rows are read: it is part of each row's hash */
+    im->header_hash = im->map_hash;
+    for (size_t i = 0; i < n; i++)
+        im->header_hash = fnv(im->header_hash, im->cols[i].name, strlen(im->cols[i].name) + 1);
     /* every column the mapping names must be in the file */
     for (size_t k = 0; m && k < m->npairs; k++) {
         bool found = false;
@@ -844,7 +863,7 @@ static void prepare_consent(struct import *im, struct arena *a, struct import_it
     c->source = im->source;
     c->wording = blank(val[F_WORDING]) ? NULL : trim_dup(a, val[F_WORDING]);
     c->ip = blank(val[F_IP]) ? NULL : trim_dup(a, val[F_IP]);
-    c->ts = im->now;
+    c->ts = 0; /* none given: the time of the import, unless the status is unchanged */
     if (!blank(val[F_TIMESTAMP]) && parse_when(im, a, val[F_TIMESTAMP], &c->ts))
         return quarantine(it, "invalid timestamp", "timestamp",
                           fmt_reason(a, "timestamp", val[F_TIMESTAMP], "is not a date and time"));
@@ -870,7 +889,7 @@ void import_prepare(struct import *im, struct import_batch *b, char *const *fiel
     struct buf p;
     buf_init(&p, 0);
     buf_addch(&p, '{');
-    uint64_t h = im->map_hash;
+    uint64_t h = im->header_hash;
     const char *val[F_COUNT] = {0};
     json_t *attrs = NULL;
     for (size_t i = 0; i < n && i < im->ncols; i++) {
@@ -887,12 +906,31 @@ void import_prepare(struct import *im, struct import_batch *b, char *const *fiel
         }
     }
     buf_addch(&p, '}');
+    if (n != im->ncols) {
+        /* nothing is lost: the row as read, every field, and the header it did not fit */
+        buf_reset(&p);
+        buf_adds(&p, "{\"_row\":[");
+        for (size_t i = 0; i < n; i++) {
+            buf_adds(&p, i ? ",\"" : "\"");
+            buf_add_json_escaped(&p, fields[i], strlen(fields[i]));
+            buf_addch(&p, '"');
+        }
+        buf_adds(&p, "],\"_header\":[");
+        for (size_t i = 0; i < im->ncols; i++) {
+            buf_adds(&p, i ? ",\"" : "\"");
+            buf_add_json_escaped(&p, im->cols[i].name, strlen(im->cols[i].name));
+            buf_addch(&p, '"');
+        }
+        buf_adds(&p, "]}");
+    }
     it->payload = arena_strndup(a, p.ptr, p.len);
     buf_release(&p);
     it->row_hash = (int64_t)(h ? h : 1);
     if (n != im->ncols) {
-        char why[96];
-        snprintf(why, sizeof(why), "the row has %zu fields, the header %zu", n, im->ncols);
+        char why[160];
+        snprintf(why, sizeof(why),
+                 "row %lld has %zu fields, the header %zu: fix the file and import it again",
+                 (long long)record, n, im->ncols);
         quarantine(it, "wrong number of fields", "", arena_strdup(a, why));
         json_decref(attrs);
         return;
@@ -927,7 +965,18 @@ void import_prepare(struct import *im, struct import_batch *b, char *const *fiel
     }
     if (t == IMP_PROFILES && im->indexed) {
         it->known = index_find(im, it->external_id);
-        it->is_new = !it->known;
+        if (it->known && it->known->seen) {
+            json_decref(attrs);
+            return quarantine(it, "duplicate external_id", "external_id",
+                              fmt_reason(a, "external_id", it->external_id,
+                                         "is on an earlier row of this file: only that row is "
+                                         "imported"));
+        }
+        it->is_new = !it->known && !im->index_full;
+        if (it->is_new)
+            index_note_new(im, it->external_id);
+        else if (it->known)
+            it->known->seen = true;
         if (it->known && it->known->raw_id && it->known->row_hash == it->row_hash) {
             it->state = ITEM_UNCHANGED; /* the same row as stored: nothing to clean or write */
             json_decref(attrs);
@@ -1103,12 +1152,15 @@ static int store_item(struct store *s, struct import *im, struct import_item *it
         rc = store_consent_current(s, pid, it->consent.channel, it->consent.purpose, status, &ts);
         if (rc && rc != ERR_NOT_FOUND)
             return rc;
-        if (!rc && strcmp(status, it->consent.status) == 0 && ts == it->consent.ts) {
+        if (!rc && strcmp(status, it->consent.status) == 0 &&
+            (ts == it->consent.ts || !it->consent.ts)) {
             *out = OUT_UNCHANGED;
             return 0;
         }
         *out = rc ? OUT_IMPORTED : OUT_UPDATED;
         it->consent.profile_id = pid;
+        if (!it->consent.ts)
+            it->consent.ts = im->now;
         return store_consent_set(s, &it->consent, im->now);
     }
     case IMP_NTABLES:

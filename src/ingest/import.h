@@ -68,9 +68,11 @@ void import_free(struct import *im);
 /*
  * Profiles: read the source's current records before the rows, so that an
  * unchanged row is recognised without cleaning it and a new one without a
- * lookup. Optional (without it the store is asked row by row).
+ * lookup. expected_rows sizes the room for the file's new ids (past it, rows
+ * ask the store). Optional (without it the store is asked row by row).
  */
-int import_load_index(struct import *im, struct store *s, struct errbuf *e);
+int import_load_index(struct import *im, struct store *s, int64_t expected_rows,
+                      struct errbuf *e);
 
 /*
  * Bind the header row's columns to fields. Fails (ERR_INVALID, e names the

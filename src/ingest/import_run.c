@@ -201,7 +201,9 @@ int import_file(struct store *s, const char *path, const struct import_file_opts
     }
     struct import *im =
         import_new(o->source, o->table, o->map, &pat, overrides, clock_now());
-    if ((rc = import_load_index(im, s, e))) {
+    /* a profile row is rarely under 60 bytes: room for that many new ids */
+    int64_t expected = fstat(fileno(f), &sb) == 0 ? (int64_t)sb.st_size / 60 + 1024 : 1 << 20;
+    if ((rc = import_load_index(im, s, expected, e))) {
         fclose(f);
         clean_patterns_free(&pat);
         json_decref(overrides);
@@ -275,6 +277,10 @@ int import_retry(struct store *s, const char *source, enum import_table table, i
             if (!text || json_parse(text, strlen(text), &payload, &pe) || !json_is_object(payload)) {
                 json_decref(payload);
                 continue; /* not an imported row: left for `rondo quarantine show` */
+            }
+            if (json_object_get(payload, "_row")) { /* a row that did not fit its header */
+                json_decref(payload);
+                continue;
             }
             size_t n = json_object_size(payload), k = 0;
             char **names = xcalloc(n ? n : 1, sizeof(*names));

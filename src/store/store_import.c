@@ -32,7 +32,7 @@ static const char SQL_LINE_IMPORT[] =
 static const char SQL_CONSENT_CURRENT[] =
     "SELECT status, ts FROM consents WHERE profile_id = ? AND channel = ? AND purpose = ?";
 static const char SQL_QUARANTINE_PENDING_SAME[] =
-    "SELECT 1 FROM quarantine WHERE source = ? AND kind = ? AND external_id = ?"
+    "SELECT 1 FROM quarantine WHERE source = ? AND kind = ? AND external_id IS ?"
     " AND resolved_at IS NULL AND payload = ?";
 static const char SQL_QUARANTINE_ROW[] =
     "INSERT INTO quarantine(source, kind, reason, field, payload, external_id, received_at, class)"
