@@ -275,7 +275,11 @@ struct store_consent {
     int64_t ts;          /* proof: when it was given */
 };
 
-/* Set the current consent and append it to the consent history. */
+/*
+ * Append a consent statement to the history and make it the current one,
+ * unless the current one is newer (or as old and an opt-out where this is an
+ * opt-in): statements may arrive out of order, and the newest one counts.
+ */
 int store_consent_set(struct store *s, const struct store_consent *c, int64_t now);
 
 /* Keep a rejected input with its reason. payload is the input as received. */

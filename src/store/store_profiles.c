@@ -316,14 +316,22 @@ static const char SQL_CONSENT_MERGE[] =
     " FROM consents a WHERE" CONSENT_WINS
     " ON CONFLICT (profile_id, channel, purpose) DO UPDATE SET status = excluded.status,"
     " source = excluded.source, wording = excluded.wording, ip = excluded.ip, ts = excluded.ts,"
-    " updated_at = excluded.updated_at";
+    " updated_at = excluded.updated_at"
+    /* a statement older than the current one does not change it; at the same time an
+     * opt-out wins (as in merges) */
+    " WHERE excluded.ts > consents.ts OR (excluded.ts = consents.ts"
+    "  AND (excluded.status = 'opted_out' OR consents.status = excluded.status))";
 static const char SQL_CONSENT_DELETE_ALL[] = "DELETE FROM consents WHERE profile_id = ?2";
 static const char SQL_CONSENT_UPSERT[] =
     "INSERT INTO consents(profile_id, channel, purpose, status, source, wording, ip, ts,"
     " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (profile_id, channel, purpose) DO UPDATE SET status = excluded.status,"
     " source = excluded.source, wording = excluded.wording, ip = excluded.ip, ts = excluded.ts,"
-    " updated_at = excluded.updated_at";
+    " updated_at = excluded.updated_at"
+    /* a statement older than the current one does not change it; at the same time an
+     * opt-out wins (as in merges) */
+    " WHERE excluded.ts > consents.ts OR (excluded.ts = consents.ts"
+    "  AND (excluded.status = 'opted_out' OR consents.status = excluded.status))";
 static const char SQL_CONSENT_HISTORY_ADD[] =
     "INSERT INTO consent_history(profile_id, channel, purpose, status, source, wording, ip, ts,"
     " recorded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -356,6 +364,8 @@ static int consent_write(struct store *s, const struct store_consent *c, int64_t
     int rc = store_exec_stmt(s, st, NULL);
     if (rc)
         return rc;
+    if (!note && sqlite3_changes(s->db) == 0)
+        note = "older than the current statement: in the ledger, not applied";
     st = store_stmt(s, SQL_CONSENT_HISTORY_ADD);
     sqlite3_bind_int64(st, 1, c->profile_id);
     sqlite3_bind_text(st, 2, c->channel, -1, SQLITE_STATIC);
