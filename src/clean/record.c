@@ -243,10 +243,12 @@ static const char *run(const struct clean_ctx *c, const struct clean_input *in,
         return NULL;
     }
     out->clean |= 1u << f;
-    if (r->nfixes == 0 && strcmp(r->value, v) == 0)
+    if (r->nfixes == 0 && strcmp(r->value, v) == 0) {
         out->valid_raw |= 1u << f;
-    else
+    } else {
         out->corrected |= 1u << f;
+        out->given[f] = arena_strdup(c->arena, v); /* v is the caller's, short-lived */
+    }
     note_fixes(out, f, r);
     return out->fields[f] = r->value;
 }
@@ -295,6 +297,9 @@ int clean_record(const struct clean_ctx *ctx, const struct clean_patterns *patte
         if (r.flags & CLEAN_SWAPPED) {
             out->fields[PF_FIRST_NAME] = first;
             out->fields[PF_LAST_NAME] = last;
+            for (int k = PF_FIRST_NAME; k <= PF_LAST_NAME; k++)
+                if (!out->given[k])
+                    out->given[k] = arena_strdup(c.arena, f[k]);
             out->corrected |= 1u << PF_FIRST_NAME | 1u << PF_LAST_NAME;
             out->valid_raw &= ~(1u << PF_FIRST_NAME | 1u << PF_LAST_NAME);
             note_fixes(out, PF_FIRST_NAME, &r);
@@ -308,6 +313,7 @@ int clean_record(const struct clean_ctx *ctx, const struct clean_patterns *patte
             out->fields[PF_GENDER] = r.value;
             out->clean |= 1u << PF_GENDER;
             out->corrected |= 1u << PF_GENDER;
+            out->given[PF_GENDER] = ""; /* none was: it came from the salutation */
             note_fixes(out, PF_GENDER, &r);
         }
     }

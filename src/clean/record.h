@@ -48,6 +48,7 @@ struct clean_output {
     const char *email_key, *phone_key;         /* identity values of the golden e-mail, phone */
     const char *email_alt_key, *mobile_key;    /* and of the extra ones */
     uint32_t present, valid_raw, clean, corrected;
+    const char *given[PF_COUNT]; /* corrected fields: the value as given ("" when none was) */
     unsigned email_flags; /* CLEAN_ROLE, CLEAN_DISPOSABLE */
     struct clean_record_fix fixes[CLEAN_RECORD_MAX_FIXES];
     int nfixes;

@@ -124,9 +124,11 @@ int cmd_corrections(int argc, char **argv)
     size_t i;
     json_t *u;
     json_array_foreach(undone, i, u)
-        printf("%s is \"%s\" again, as given by %s record %s\n",
+        printf("%s is %s%s%s again, as given by %s record %s\n",
                json_string_value(json_object_get(u, "field")),
-               json_string_value(json_object_get(u, "value")), source, ext);
+               json_string_value(json_object_get(u, "value")) ? "\"" : "",
+               json_string_value(json_object_get(u, "value")) ? json_string_value(json_object_get(u, "value")) : "empty",
+               json_string_value(json_object_get(u, "value")) ? "\"" : "", source, ext);
     json_decref(undone);
     return 0;
 }

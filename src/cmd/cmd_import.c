@@ -101,6 +101,7 @@ void cmd_import_summary(const struct import *im, const char *what, double secs, 
         json_object_set_new(o, "corrected_by_field", fc);
         json_object_set_new(o, "invalid_by_field", fi);
         json_object_set_new(o, "unmapped_columns", json_string(import_unmapped(im)));
+        json_object_set_new(o, "unmapped_kept", json_boolean(import_unmapped_kept(im)));
         json_object_set_new(o, "read_cpu_seconds", json_real(st->read_cpu_s));
         json_object_set_new(o, "store_cpu_seconds", json_real(st->store_cpu_s));
         char *text = json_dumps(o, JSON_COMPACT);
@@ -144,7 +145,9 @@ void cmd_import_summary(const struct import *im, const char *what, double secs, 
         printf("  converted from Latin-1: %s rows\n", n);
     }
     if (*import_unmapped(im))
-        printf("  columns kept as custom attributes (not mapped): %s\n", import_unmapped(im));
+        printf("  columns %s (not mapped): %s\n",
+               import_unmapped_kept(im) ? "kept as custom attributes" : "ignored",
+               import_unmapped(im));
     if (st->quarantined)
         printf("  see the quarantined rows: rondo quarantine list --source ...\n");
 }
@@ -209,34 +212,14 @@ int cmd_import(int argc, char **argv)
         return 2;
     }
     /* the command line's options win over the mapping file's [import] section */
-    if (delim) {
-        map.delimiter = strcmp(delim, "tab") == 0 ? '\t' : delim[0];
-        if (strcmp(delim, "tab") != 0 && strlen(delim) != 1) {
-            fprintf(stderr, "rondo import: --delimiter must be one character or \"tab\"\n");
+    const char *names[] = {"delimiter", "encoding", "locale", "country"};
+    const char *values[] = {delim, encoding, locale, country};
+    for (int i = 0; i < 4; i++) {
+        if (values[i] && import_map_set(&map, names[i], values[i], &e)) {
+            fprintf(stderr, "rondo import: --%s: %s\n", names[i], e.msg);
             import_map_free(&map);
             return 2;
         }
-    }
-    if (encoding) {
-        if (strcmp(encoding, "latin1") == 0)
-            map.encoding = CSVR_LATIN1;
-        else if (strcmp(encoding, "utf-8") == 0 || strcmp(encoding, "utf8") == 0)
-            map.encoding = CSVR_UTF8;
-        else if (strcmp(encoding, "auto") == 0)
-            map.encoding = CSVR_AUTO;
-        else {
-            fprintf(stderr, "rondo import: --encoding must be auto, utf-8 or latin1\n");
-            import_map_free(&map);
-            return 2;
-        }
-    }
-    if (locale) {
-        free(map.locale);
-        map.locale = strdup(locale);
-    }
-    if (country) {
-        free(map.country);
-        map.country = strdup(country);
     }
     if ((c = clean_init(&e))) {
         cmd_fail("import", c, e.msg);

@@ -106,9 +106,8 @@ struct map_load {
     int rc;
 };
 
-static int map_option(struct map_load *ml, const char *name, const char *value)
+int import_map_set(struct import_map *m, const char *name, const char *value, struct errbuf *e)
 {
-    struct import_map *m = ml->m;
     if (strcmp(name, "delimiter") == 0) {
         /* by name, since ";" starts a comment in an INI file; or one character, maybe quoted */
         static const struct {
@@ -123,7 +122,7 @@ static int map_option(struct map_load *ml, const char *name, const char *value)
         if (!m->delimiter && strlen(value) == 1 && value[0] != '"')
             m->delimiter = value[0];
         if (!m->delimiter)
-            return err_field(ml->e, ERR_INVALID, "import.delimiter",
+            return err_field(e, ERR_INVALID, "import.delimiter",
                              "delimiter must be comma, semicolon, tab, pipe or one character, got "
                              "\"%s\" (a bare ; starts a comment in an INI file: write semicolon)",
                              value);
@@ -136,11 +135,11 @@ static int map_option(struct map_load *ml, const char *name, const char *value)
                  strcasecmp(value, "windows-1252") == 0 || strcasecmp(value, "cp1252") == 0)
             m->encoding = CSVR_LATIN1;
         else
-            return err_field(ml->e, ERR_INVALID, "import.encoding",
+            return err_field(e, ERR_INVALID, "import.encoding",
                              "encoding must be auto, utf-8 or latin1, got \"%s\"", value);
     } else if (strcmp(name, "decimal") == 0) {
         if (strcmp(value, ".") != 0 && strcmp(value, ",") != 0)
-            return err_field(ml->e, ERR_INVALID, "import.decimal",
+            return err_field(e, ERR_INVALID, "import.decimal",
                              "decimal must be \".\" or \",\", got \"%s\"", value);
         m->decimal = value[0];
     } else if (strcmp(name, "locale") == 0) {
@@ -152,8 +151,10 @@ static int map_option(struct map_load *ml, const char *name, const char *value)
     } else if (strcmp(name, "currency") == 0) {
         free(m->currency);
         m->currency = xstrdup(value);
+        for (char *c = m->currency; *c; c++)
+            *c = (char)toupper((unsigned char)*c);
     } else {
-        return err_field(ml->e, ERR_INVALID, "import", "unknown option \"%s\" in [import]", name);
+        return err_field(e, ERR_INVALID, "import", "unknown option \"%s\" in [import]", name);
     }
     return 0;
 }
@@ -164,7 +165,7 @@ static int map_line(void *user, const char *section, const char *name, const cha
     if (ml->rc)
         return 0;
     if (strcmp(section, "import") == 0) {
-        ml->rc = map_option(ml, name, value);
+        ml->rc = import_map_set(ml->m, name, value, ml->e);
     } else if (strcmp(section, ml->section) == 0) {
         struct import_map *m = ml->m;
         m->column = xrealloc(m->column, (m->npairs + 1) * sizeof(*m->column));
@@ -319,10 +320,14 @@ struct import *import_new(const char *source, enum import_table t, const struct 
         h = fnv(h, map->column[i], strlen(map->column[i]) + 1);
         h = fnv(h, map->field[i], strlen(map->field[i]) + 1);
     }
-    if (map && map->locale)
-        h = fnv(h, map->locale, strlen(map->locale) + 1);
-    if (map && map->country)
-        h = fnv(h, map->country, strlen(map->country) + 1);
+    /* every option that changes how a value is read is part of the row's hash */
+    if (map) {
+        const char *opts[] = {map->locale, map->country, map->currency};
+        for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+            h = opts[i] ? fnv(h, opts[i], strlen(opts[i]) + 1) : fnv(h, "\x01", 1);
+        char chars[3] = {map->decimal, map->delimiter, (char)('0' + map->encoding)};
+        h = fnv(h, chars, sizeof(chars));
+    }
     im->map_hash = h;
 
     /* fields a user chose to keep as given, by external id */
@@ -447,6 +452,11 @@ const char *import_unmapped(const struct import *im)
     return im->unmapped.ptr;
 }
 
+bool import_unmapped_kept(const struct import *im)
+{
+    return im->table != IMP_ORDER_LINES && im->table != IMP_CONSENTS;
+}
+
 void import_note_converted(struct import *im)
 {
     im->st.converted++;
@@ -505,7 +515,11 @@ int import_header(struct import *im, char *const *names, size_t n, struct errbuf
         } else if (strncmp(c->name, "attr.", 5) == 0 && c->name[5]) {
             c->attr = xstrdup(c->name + 5);
         } else if (c->name[0]) {
-            c->attr = xstrdup(c->name);
+            /* profiles and orders keep it as an attribute, events as a property;
+             * order lines and consents have no room for it: it is ignored */
+            bool kept = im->table != IMP_ORDER_LINES && im->table != IMP_CONSENTS;
+            if (kept)
+                c->attr = xstrdup(c->name);
             if (im->table != IMP_EVENTS) {
                 if (im->unmapped.len)
                     buf_adds(&im->unmapped, ", ");
@@ -756,6 +770,12 @@ static void prepare_order(struct import *im, struct arena *a, struct import_item
     o->currency = !blank(val[F_CURRENCY]) ? trim_dup(a, val[F_CURRENCY])
                   : im->map && im->map->currency ? im->map->currency
                                                   : "EUR";
+    if (o->currency && islower((unsigned char)o->currency[0])) {
+        char *up = arena_strdup(a, o->currency);
+        for (char *c = up; c && *c; c++)
+            *c = (char)toupper((unsigned char)*c);
+        o->currency = up;
+    }
     if (strlen(o->currency) != 3)
         return quarantine(it, "invalid currency", "currency",
                           fmt_reason(a, "currency", o->currency, "is not a three-letter ISO 4217 code"));
@@ -1232,7 +1252,8 @@ static int apply_one(struct store *s, struct import *im, struct import_item *it,
         if (rc) {
             store_savepoint_rollback(s);
             char why[600];
-            snprintf(why, sizeof(why), "the store refused the row: %s", store_last_error(s));
+            snprintf(why, sizeof(why), "the store refused the row: %s",
+                     rc == ERR_DB ? store_last_error(s) : err_str(rc));
             quarantine(it, "refused by the store", "", NULL);
             it->reason = arena_strdup(&it->batch->arena, why);
         } else if (alone && (rc = store_savepoint_release(s, e))) {

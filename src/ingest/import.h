@@ -40,6 +40,9 @@ int import_map_load(const char *path, enum import_table t, struct import_map *m,
                     struct errbuf *e);
 void import_map_free(struct import_map *m);
 
+/* Set one [import] option (delimiter, encoding, decimal, locale, country, currency). */
+int import_map_set(struct import_map *m, const char *name, const char *value, struct errbuf *e);
+
 /* Summary counts of an import; reasons are counted by class ("test record", ...). */
 #define IMPORT_MAX_REASONS 24
 struct import_stats {
@@ -82,6 +85,7 @@ int import_load_index(struct import *im, struct store *s, int64_t expected_rows,
  */
 int import_header(struct import *im, char *const *names, size_t n, struct errbuf *e);
 const char *import_unmapped(const struct import *im); /* "a, b" or "" */
+bool import_unmapped_kept(const struct import *im);   /* false: the table ignores them */
 
 /* One prepared row, in a batch's arena. */
 struct import_item;

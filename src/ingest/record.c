@@ -69,6 +69,15 @@ int ingest_record_texts(struct arena *a, const struct clean_output *co, const ch
         add_member(&b, &first, "email_role", "true");
     if (co->email_flags & CLEAN_DISPOSABLE)
         add_member(&b, &first, "email_disposable", "true");
+    if (co->corrected) {
+        buf_adds(&b, first ? "\"given\":{" : ",\"given\":{");
+        bool fg = true;
+        for (int f = 0; f < PF_COUNT; f++)
+            if (co->given[f])
+                add_member(&b, &fg, profile_field_name((enum profile_field)f), co->given[f]);
+        buf_addch(&b, '}');
+        first = false;
+    }
     if (co->ninvalid) {
         buf_adds(&b, first ? "\"invalid\":{" : ",\"invalid\":{");
         bool f2 = true;

@@ -7,7 +7,7 @@
  *   completeness before = present / records      (the source gave a value)
  *   validity before     = valid_as_given / present (valid exactly as given)
  *   completeness after  = clean / records        (a valid value after cleaning)
- *   validity after      = clean / present        (given values usable after cleaning)
+ *   validity after      = given_and_clean / present (given values usable after cleaning)
  */
 #include "report/quality.h"
 
@@ -40,13 +40,13 @@ int quality_report(struct store *s, json_t **out, struct errbuf *e)
         json_t *f;
         json_object_foreach(json_object_get(src, "fields"), k, f) {
             json_int_t present = geti(f, "present"), valid = geti(f, "valid_as_given"),
-                       clean = geti(f, "clean");
+                       clean = geti(f, "clean"), given_clean = geti(f, "given_and_clean");
             json_object_set_new(f, "before", json_pack("{s:f, s:f}", "completeness",
                                                        ratio(present, records), "validity",
                                                        ratio(valid, present)));
             json_object_set_new(f, "after", json_pack("{s:f, s:f}", "completeness",
                                                       ratio(clean, records), "validity",
-                                                      ratio(clean, present)));
+                                                      ratio(given_clean, present)));
         }
         size_t j;
         json_t *q;
@@ -87,7 +87,7 @@ void quality_render_text(json_t *rep, FILE *out)
         const char *k;
         json_t *f;
         json_object_foreach(json_object_get(src, "fields"), k, f) {
-            if (!geti(f, "present"))
+            if (!geti(f, "present") && !geti(f, "clean"))
                 continue;
             char a[16], b[16], c[16], dd[16];
             pct(a, sizeof(a), rate(f, "before", "completeness"));
@@ -114,7 +114,8 @@ void quality_render_text(json_t *rep, FILE *out)
                     break;
                 }
                 const char *a = json_string_value(json_object_get(r, l == 2 ? "kind" : "field"));
-                const char *b = json_string_value(json_object_get(r, l == 0 ? "rule" : "reason"));
+                const char *b = json_string_value(
+                    json_object_get(r, l == 0 ? "rule" : l == 1 ? "reason" : "class"));
                 fprintf(out, "    %8lld  %-16s %s\n", (long long)geti(r, "count"), a ? a : "",
                         b ? b : "");
             }
@@ -169,7 +170,7 @@ int quality_render_html(json_t *rep, struct buf *b)
         const char *k;
         json_t *f;
         json_object_foreach(json_object_get(src, "fields"), k, f) {
-            if (!geti(f, "present"))
+            if (!geti(f, "present") && !geti(f, "clean"))
                 continue;
             buf_adds(b, "<tr><td>");
             html_text(b, k);
@@ -196,7 +197,8 @@ int quality_render_html(json_t *rep, struct buf *b)
                 buf_adds(b, "<tr><td>");
                 html_text(b, json_string_value(json_object_get(r, l == 2 ? "kind" : "field")));
                 buf_adds(b, "</td><td>");
-                html_text(b, json_string_value(json_object_get(r, l == 0 ? "rule" : "reason")));
+                html_text(b, json_string_value(
+                                 json_object_get(r, l == 0 ? "rule" : l == 1 ? "reason" : "class")));
                 buf_addf(b, "</td><td>%lld</td></tr>", (long long)geti(r, "count"));
             }
             buf_adds(b, "</table>");

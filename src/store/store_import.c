@@ -282,7 +282,7 @@ int store_clean_override_set(struct store *s, const char *source, const char *ex
 /* ---- undoing a correction ------------------------------------------------------ */
 
 static const char SQL_RAW_CORRECTIONS[] =
-    "SELECT profile_id, corrections FROM raw_records"
+    "SELECT profile_id, cleaned, corrections LIKE '%\"name.swapped\"%' FROM raw_records"
     " WHERE source = ? AND external_id = ? AND superseded_at IS NULL";
 static const char SQL_PROFILE_SET_FIELD[] =
     "UPDATE profiles SET"
@@ -314,6 +314,7 @@ static int set_field(struct store *s, int64_t pid, const char *field, const char
 int store_correction_undo(struct store *s, const char *source, const char *external_id,
                           const char *field, int64_t now, json_t **undone, struct errbuf *e)
 {
+    *undone = NULL;
     bool known = false;
     for (int f = 0; f < PF_COUNT; f++)
         known |= strcmp(field, profile_field_name((enum profile_field)f)) == 0;
@@ -325,58 +326,46 @@ int store_correction_undo(struct store *s, const char *source, const char *exter
     int rc = sqlite3_step(st);
     int64_t pid = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     const char *text = rc == SQLITE_ROW ? store_col_text(st, 1) : NULL;
-    json_t *fixes = text ? json_loads(text, 0, NULL) : NULL;
+    json_t *cleaned = text ? json_loads(text, 0, NULL) : NULL;
+    bool swapped = rc == SQLITE_ROW && sqlite3_column_int(st, 2) == 1;
     sqlite3_reset(st);
     if (rc != SQLITE_ROW) {
-        json_decref(fixes);
+        json_decref(cleaned);
         return rc == SQLITE_DONE ? err_set(e, ERR_NOT_FOUND, "source %s has no record %s", source,
                                            external_id)
                                  : store_dberr(s, e, "reading the record");
     }
-    /* the first fix of the field holds the value as given; a swap holds both names */
-    const char *before = NULL, *rule = NULL;
-    size_t i;
-    json_t *x;
-    json_array_foreach(fixes, i, x) {
-        const char *f = json_string_value(json_object_get(x, "field"));
-        if (f && strcmp(f, field) == 0) {
-            before = json_string_value(json_object_get(x, "before"));
-            rule = json_string_value(json_object_get(x, "rule"));
-            break;
-        }
-    }
-    if (!before) {
-        json_decref(fixes);
+    /* the values as given of the corrected fields; a swap corrected both names */
+    json_t *given = json_object_get(cleaned, "given");
+    json_t *v = json_object_get(given, field);
+    if (!json_is_string(v)) {
+        json_decref(cleaned);
         return err_set(e, ERR_NOT_FOUND, "the current %s record %s has no correction of %s",
                        source, external_id, field);
     }
+    bool names = strcmp(field, "first_name") == 0 || strcmp(field, "last_name") == 0;
+    const char *fields[2] = {field, NULL};
+    if (names && swapped)
+        fields[0] = "first_name", fields[1] = "last_name"; /* a swap is undone for both */
     if ((rc = store_profile_resolve(s, pid, &pid)))
         goto out;
     *undone = json_array();
-    if (rule && strcmp(rule, "name.swapped") == 0) {
-        /* "first=A last=B": both names back as given */
-        char first[256] = "", last[256] = "";
-        const char *l = strstr(before, " last=");
-        if (strncmp(before, "first=", 6) == 0 && l) {
-            snprintf(first, sizeof(first), "%.*s", (int)(l - before - 6), before + 6);
-            snprintf(last, sizeof(last), "%s", l + 6);
-        }
-        if ((rc = set_field(s, pid, "first_name", first, now)) ||
-            (rc = set_field(s, pid, "last_name", last, now)) ||
-            (rc = store_clean_override_set(s, source, external_id, "first_name", first, now)) ||
-            (rc = store_clean_override_set(s, source, external_id, "last_name", last, now)))
+    for (int i = 0; i < 2 && fields[i]; i++) {
+        const char *value = json_string_value(json_object_get(given, fields[i]));
+        const char *set = value && *value ? value : NULL; /* "": none was given */
+        if ((rc = set_field(s, pid, fields[i], set, now)) ||
+            (rc = store_clean_override_set(s, source, external_id, fields[i], set, now)))
             goto out;
-        json_array_append_new(*undone, json_pack("{s:s, s:s}", "field", "first_name", "value", first));
-        json_array_append_new(*undone, json_pack("{s:s, s:s}", "field", "last_name", "value", last));
-    } else {
-        if ((rc = set_field(s, pid, field, before, now)) ||
-            (rc = store_clean_override_set(s, source, external_id, field, before, now)))
-            goto out;
-        json_array_append_new(*undone, json_pack("{s:s, s:s}", "field", field, "value", before));
+        json_array_append_new(*undone, json_pack("{s:s, s:s?}", "field", fields[i], "value", set));
     }
 out:
-    json_decref(fixes);
-    return rc ? store_dberr(s, e, "undoing the correction") : 0;
+    json_decref(cleaned);
+    if (rc) {
+        json_decref(*undone);
+        *undone = NULL;
+        return store_dberr(s, e, "undoing the correction");
+    }
+    return 0;
 }
 
 /* ---- the current records of a source, for an import to know them up front ---- */

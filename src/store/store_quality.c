@@ -5,14 +5,15 @@
  */
 #include "store/store_int.h"
 
-/* Per source: records, and per field the four bit counts (12 fields x 4). */
+/* Per source: records, and per field five bit counts (12 fields x 5). */
 static const char SQL_FIELDS[] =
     "SELECT source, count(*),"
-#define Q4(f)                                                                            \
+#define Q5(f)                                                                            \
     " sum(present_mask >> " #f " & 1), sum(valid_raw_mask >> " #f " & 1),"               \
-    " sum(clean_mask >> " #f " & 1), sum(corrected_mask >> " #f " & 1),"
-    Q4(0) Q4(1) Q4(2) Q4(3) Q4(4) Q4(5) Q4(6) Q4(7) Q4(8) Q4(9) Q4(10) Q4(11)
-#undef Q4
+    " sum(clean_mask >> " #f " & 1), sum(corrected_mask >> " #f " & 1),"                 \
+    " sum((present_mask & clean_mask) >> " #f " & 1),"
+    Q5(0) Q5(1) Q5(2) Q5(3) Q5(4) Q5(5) Q5(6) Q5(7) Q5(8) Q5(9) Q5(10) Q5(11)
+#undef Q5
     " 0 FROM raw_records WHERE superseded_at IS NULL GROUP BY source ORDER BY source";
 
 /*
@@ -73,13 +74,15 @@ int store_quality(struct store *s, json_t **out, struct errbuf *e)
         json_object_set_new(o, "records", json_integer(sqlite3_column_int64(st, 1)));
         json_t *fields = json_object_get(o, "fields");
         for (int f = 0; f < PF_COUNT; f++) {
-            int c = 2 + f * 4;
-            json_object_set_new(fields, profile_field_name((enum profile_field)f),
-                                json_pack("{s:I, s:I, s:I, s:I}", "present",
-                                          (json_int_t)sqlite3_column_int64(st, c), "valid_as_given",
-                                          (json_int_t)sqlite3_column_int64(st, c + 1), "clean",
-                                          (json_int_t)sqlite3_column_int64(st, c + 2), "corrected",
-                                          (json_int_t)sqlite3_column_int64(st, c + 3)));
+            int c = 2 + f * 5;
+            json_object_set_new(
+                fields, profile_field_name((enum profile_field)f),
+                json_pack("{s:I, s:I, s:I, s:I, s:I}", "present",
+                          (json_int_t)sqlite3_column_int64(st, c), "valid_as_given",
+                          (json_int_t)sqlite3_column_int64(st, c + 1), "clean",
+                          (json_int_t)sqlite3_column_int64(st, c + 2), "corrected",
+                          (json_int_t)sqlite3_column_int64(st, c + 3), "given_and_clean",
+                          (json_int_t)sqlite3_column_int64(st, c + 4)));
         }
     }
     sqlite3_reset(st);
@@ -127,7 +130,7 @@ int store_quality(struct store *s, json_t **out, struct errbuf *e)
         json_t *a = json_object_get(source_obj(sources, store_col_text(st, 0)), "quarantine");
         json_t *r = json_object();
         store_json_set_col(r, "kind", st, 1);
-        store_json_set_col(r, "reason", st, 2);
+        store_json_set_col(r, "class", st, 2);
         store_json_set_col(r, "count", st, 3);
         json_array_append_new(a, r);
     }

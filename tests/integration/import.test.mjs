@@ -123,8 +123,10 @@ test('the quality report: per source, before and after cleaning, by CLI and API 
     for (const [field, f] of Object.entries(s.fields)) {
       assert.ok(f.present <= s.records && f.valid_as_given <= f.present && f.clean <= s.records, `${src}.${field}`);
       assert.ok(f.after.completeness >= 0 && f.after.completeness <= 1);
+      assert.ok(f.after.validity >= 0 && f.after.validity <= 1, `${src}.${field}: validity after is a share`);
+      assert.ok(f.given_and_clean <= f.present && f.given_and_clean <= f.clean);
     }
-    assert.ok(s.quarantine.some((q) => q.reason === 'test record'), `${src}: test records counted`);
+    assert.ok(s.quarantine.some((q) => q.class === 'test record'), `${src}: test records counted`);
   }
   // The same person in several sources: records share e-mails or phones across sources.
   assert.ok(rep.sources.some((s) => s.duplicates.across_sources > 0));
