@@ -663,6 +663,13 @@ int clean_country(const struct clean_ctx *c, const char *in, struct clean_result
         return clean_invalid(out, "country is empty");
     if (s.len > MAX_IN)
         return clean_invalid(out, "country is longer than 200 bytes");
+    /* placeholders for "no value", which the key would read as a code ("n/a" -> NA) */
+    static const char *const none[] = {"n/a", "n.a.", "n.a", "na.", "-", "--", "?", "none",
+                                       "unknown", "onbekend", "inconnu", "unbekannt", "nvt",
+                                       "n.v.t.", "x", "xx", "xxx"};
+    for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+        if (str_eq_nocase(s, none[i]))
+            return clean_invalid(out, "country not given (a placeholder)");
 
     char k[KEY_CAP];
     int n = country_key(s.ptr, s.len, k);

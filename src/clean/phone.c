@@ -17,7 +17,8 @@
  * the input as given -> the E.164 value, whenever the text changed.
  *
  * An invalid number keeps its trimmed raw text as out->value (clean.h's
- * documented exception), so an import can store what it was given.
+ * documented exception), for `rondo check` to show; a record leaves it out of
+ * the golden profile and keeps it in the raw record with the reason.
  * No mutable static state: safe from any thread.
  */
 #include <string.h>

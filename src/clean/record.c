@@ -173,7 +173,11 @@ static const char *test_match(const struct clean_patterns *p, const char *field,
 static void test_record(const struct clean_ctx *c, const struct clean_patterns *p,
                         const struct clean_input *in, struct clean_output *out)
 {
-    const char *first = in->fields[PF_FIRST_NAME], *last = in->fields[PF_LAST_NAME];
+    /* cleaned where it could be (" Mouse" is "Mouse"), else as given */
+    const char *first = out->fields[PF_FIRST_NAME] ? out->fields[PF_FIRST_NAME]
+                                                   : in->fields[PF_FIRST_NAME];
+    const char *last = out->fields[PF_LAST_NAME] ? out->fields[PF_LAST_NAME]
+                                                 : in->fields[PF_LAST_NAME];
     const char *email = out->email_key ? out->email_key : in->fields[PF_EMAIL];
     const char *hit;
     char *name = NULL;

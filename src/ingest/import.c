@@ -250,6 +250,7 @@ struct import {
     struct import_stats st;
     /* profiles: the source's current records, known before the rows are read */
     uint64_t header_hash; /* the mapping and the header's columns: part of every row hash */
+    int pending;     /* rows of this source and table wait in the quarantine: -1 unknown */
     bool indexed;
     bool index_full; /* new ids no longer fit: rows after that ask the store */
     struct hsearch_data index;
@@ -314,6 +315,7 @@ struct import *import_new(const char *source, enum import_table t, const struct 
     im->map = map;
     im->patterns = patterns;
     im->now = now;
+    im->pending = -1;
     buf_init(&im->unmapped, 0);
     uint64_t h = fnv(14695981039346656037ULL, tables[t].name, strlen(tables[t].name));
     for (size_t i = 0; map && i < map->npairs; i++) {
@@ -1269,6 +1271,23 @@ static int apply_one(struct store *s, struct import *im, struct import_item *it,
     return 0;
 }
 
+/*
+ * A row written now that an earlier import quarantined: that entry is
+ * resolved. (An unchanged row was written before, so its entries are other rows'.)
+ */
+static int resolve_earlier(struct store *s, struct import *im, const struct import_item *it,
+                           enum outcome o)
+{
+    char kind[48];
+    snprintf(kind, sizeof(kind), "import:%s", tables[im->table].name);
+    if (im->pending < 0)
+        im->pending = store_quarantine_has_pending(s, im->source, kind);
+    if (!im->pending || (o != OUT_IMPORTED && o != OUT_UPDATED) || it->retry_id ||
+        !it->external_id)
+        return 0;
+    return store_quarantine_resolve_key(s, im->source, kind, it->external_id, im->now);
+}
+
 static int apply_rows(struct store *s, struct import *im, struct import_batch *b, bool alone,
                       enum outcome *outs, struct errbuf *e)
 {
@@ -1279,6 +1298,8 @@ static int apply_rows(struct store *s, struct import *im, struct import_batch *b
         if (!rc && it->retry_id && outs[i] != OUT_QUARANTINED &&
             (rc = store_quarantine_resolve(s, it->retry_id, im->now)))
             err_set(e, rc, "marking quarantined row %lld stored", (long long)it->retry_id);
+        if (!rc && (rc = resolve_earlier(s, im, it, outs[i])))
+            err_set(e, rc, "resolving earlier quarantined rows: %s", store_last_error(s));
         if (rc)
             return rc;
     }

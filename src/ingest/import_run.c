@@ -296,7 +296,11 @@ int import_retry(struct store *s, const char *source, enum import_table table, i
                 import_prepare(im, &b, vals, n, 0, after);
                 rc = import_apply(s, im, &b, e);
             } else {
-                rc = store_quarantine_reason(s, after, "header", he.msg, he.field);
+                /* the rows' columns do not fit this mapping: nothing is changed */
+                rc = err_set(e, ERR_INVALID,
+                             "quarantined row %lld: %s (give the --map the file was imported "
+                             "with, fixed)",
+                             (long long)after, he.msg);
             }
             import_batch_reset(&b);
             free(names);

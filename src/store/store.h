@@ -320,6 +320,13 @@ int store_quarantine_row(struct store *s, const char *source, const char *kind,
 int store_quarantine_pending(struct store *s, const char *source, const char *kind, int64_t id,
                              int64_t after, int limit, json_t **out, struct errbuf *e);
 
+/* True when rows of source and kind wait in the quarantine. */
+bool store_quarantine_has_pending(struct store *s, const char *source, const char *kind);
+
+/* A later import stored the record: its pending quarantined rows are resolved. */
+int store_quarantine_resolve_key(struct store *s, const char *source, const char *kind,
+                                 const char *external_id, int64_t now);
+
 /* Mark a quarantined row stored by a retry. */
 int store_quarantine_resolve(struct store *s, int64_t id, int64_t now);
 

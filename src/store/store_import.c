@@ -426,3 +426,32 @@ int store_user_index(struct store *s, const char *source, int64_t *count,
     sqlite3_reset(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_dberr(s, e, "reading the source's user ids");
 }
+
+/* ---- rows a later import stored ------------------------------------------------- */
+
+static const char SQL_QUARANTINE_PENDING_ANY[] =
+    "SELECT 1 FROM quarantine WHERE source = ? AND kind = ? AND resolved_at IS NULL LIMIT 1";
+static const char SQL_QUARANTINE_RESOLVE_KEY[] =
+    "UPDATE quarantine SET resolved_at = ? WHERE source = ? AND kind = ? AND external_id = ?"
+    " AND resolved_at IS NULL";
+
+bool store_quarantine_has_pending(struct store *s, const char *source, const char *kind)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_QUARANTINE_PENDING_ANY);
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    bool any = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return any;
+}
+
+int store_quarantine_resolve_key(struct store *s, const char *source, const char *kind,
+                                 const char *external_id, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_QUARANTINE_RESOLVE_KEY);
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, external_id, -1, SQLITE_STATIC);
+    return store_exec_stmt(s, st, NULL);
+}

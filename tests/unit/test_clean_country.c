@@ -194,13 +194,18 @@ static const struct country_case cases[] = {
     {"Austrlia", NULL, NULL, NULL, "unknown country \"Austrlia\""}, /* Austria or Australia */
     {"Holand", NULL, NULL, NULL, "unknown country \"Holand\""},     /* Holland or Poland */
     {"xyz", NULL, NULL, NULL, "unknown country \"xyz\""},
+    /* placeholders are not Namibia ("n/a" would key as NA) or any other code */
+    {"n/a", NULL, NULL, NULL, "country not given (a placeholder)"},
+    {"N/A", NULL, NULL, NULL, "country not given (a placeholder)"},
+    {"onbekend", NULL, NULL, NULL, "country not given (a placeholder)"},
+    {"NA", NULL, "NA", NULL, NULL}, /* the code itself still is */
     {"Atlantis", NULL, NULL, NULL, "unknown country \"Atlantis\""},
     {"Belg", NULL, NULL, NULL, "unknown country \"Belg\""},
     {"ZZ", NULL, NULL, NULL, "unknown country \"ZZ\""},
     {"B", NULL, NULL, NULL, "unknown country \"B\""},
     {"123", NULL, NULL, NULL, "unknown country \"123\""},
     {"the", NULL, NULL, NULL, "unknown country \"the\""},
-    {"--", NULL, NULL, NULL, "unknown country \"--\""},
+    {"--", NULL, NULL, NULL, "country not given (a placeholder)"},
     {"", NULL, NULL, NULL, "country is empty"},
     {"   ", NULL, NULL, NULL, "country is empty"},
     {"Belgi\xff", NULL, NULL, NULL, "country is not valid UTF-8"},

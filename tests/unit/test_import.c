@@ -1469,6 +1469,24 @@ static void test_consents(void **state)
 /* ---- unknown customers and retries ------------------------------------------------------------
  */
 
+/* A later import that stores a quarantined row resolves its entry; unchanged rows do not. */
+static void test_later_import_resolves(void **state)
+{
+    struct fixture *f = *state;
+    static const char orders[] = "external_id,customer_id,ordered_at,total\n"
+                                 "o1,c1,2025-01-02,10\n";
+    struct run r = ok_csv(f, "o.csv", orders, IMP_ORDERS, NULL);
+    assert_int_equal(r.st.quarantined, 1);
+    assert_sql_int(f, 1, "SELECT count(*) FROM quarantine WHERE resolved_at IS NULL", NULL);
+    ok_csv(f, "p.csv", "external_id,first_name\nc1,Ann\n", IMP_PROFILES, NULL);
+    r = ok_csv(f, "o.csv", orders, IMP_ORDERS, NULL);
+    assert_int_equal(r.st.imported, 1);
+    assert_sql_int(f, 0, "SELECT count(*) FROM quarantine WHERE resolved_at IS NULL", NULL);
+    assert_sql_int(f, 1, "SELECT count(*) FROM quarantine WHERE resolved_at IS NOT NULL", NULL);
+    r = ok_csv(f, "o.csv", orders, IMP_ORDERS, NULL);
+    assert_int_equal(r.st.unchanged, 1);
+}
+
 static void test_unknown_customer_retried(void **state)
 {
     struct fixture *f = *state;
@@ -1723,6 +1741,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_consents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_customer_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_later_import_resolves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_field_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_field_count_not_stored_by_retry, setup,
                                         teardown),
