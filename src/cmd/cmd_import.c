@@ -200,8 +200,8 @@ int cmd_import(int argc, char **argv)
                         "events or consents\n", table);
         return 2;
     }
-    if (batch < 0 || batch > 1000000) {
-        fprintf(stderr, "rondo import: --batch must be between 1 and 1000000\n");
+    if (batch < 0 || batch > 200000) {
+        fprintf(stderr, "rondo import: --batch must be between 1 and 200000\n");
         return 2;
     }
     struct errbuf e = {{0}, {0}};

@@ -562,7 +562,8 @@ int import_header(struct import *im, char *const *names, size_t n, struct errbuf
 
 void import_batch_init(struct import_batch *b, size_t cap)
 {
-    arena_init(&b->arena, 256u << 20);
+    /* a prepared row takes 2-4 KiB; a row of 64 KiB fields may take more, and fails alone */
+    arena_init(&b->arena, (cap < 4096 ? 4096 : cap) * (size_t)16384);
     b->items = xcalloc(cap, sizeof(*b->items));
     b->n = 0;
     b->cap = cap;
@@ -969,6 +970,10 @@ void import_prepare(struct import *im, struct import_batch *b, char *const *fiel
             return quarantine(it, "missing external_id", "external_id", "external_id is empty");
         }
         it->external_id = trim_dup(a, val[F_EXTERNAL_ID]);
+        if (!it->external_id) {
+            json_decref(attrs);
+            return quarantine(it, "too large", "", "the row needs more memory than a row may use");
+        }
     }
     if (t == IMP_ORDERS || t == IMP_EVENTS || t == IMP_CONSENTS) {
         if (!val[F_CUSTOMER_ID]) {
@@ -976,6 +981,10 @@ void import_prepare(struct import *im, struct import_batch *b, char *const *fiel
             return quarantine(it, "missing customer_id", "customer_id", "customer_id is empty");
         }
         it->customer_id = trim_dup(a, val[F_CUSTOMER_ID]);
+        if (!it->customer_id) {
+            json_decref(attrs);
+            return quarantine(it, "too large", "", "the row needs more memory than a row may use");
+        }
     }
     for (int r = 0; r < 4 && tables[t].required[r] != F_NONE; r++) {
         int f = tables[t].required[r];
@@ -1198,8 +1207,9 @@ static int quarantine_item(struct store *s, struct import *im, struct import_ite
     if (it->retry_id)
         return store_quarantine_reason(s, it->retry_id, it->reason_class, it->reason, it->field);
     bool again;
-    return store_quarantine_row(s, im->source, kind, it->reason_class, it->reason, it->field,
-                                it->external_id, it->payload, im->now, &again);
+    return store_quarantine_row(s, im->source, kind, it->reason_class,
+                                it->reason ? it->reason : it->reason_class, it->field,
+                                it->external_id, it->payload ? it->payload : "", im->now, &again);
 }
 
 static void count(struct import *im, const struct import_item *it, enum outcome o)
