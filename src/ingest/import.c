@@ -7,11 +7,9 @@
  * the record's new current version. Profile rows take the same path as an
  * API identify: clean_record(), then ingest_record_store().
  */
-#define _GNU_SOURCE /* hsearch_r */
 #include "ingest/import.h"
 
 #include <ctype.h>
-#include <search.h>
 #include <ini.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +19,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/strmap.h"
 #include "base/xalloc.h"
 #include "ingest/ingest.h"
 
@@ -253,8 +252,7 @@ struct import {
     int pending;     /* rows of this source and table wait in the quarantine: -1 unknown */
     bool indexed;
     bool index_full; /* new ids no longer fit: rows after that ask the store */
-    struct hsearch_data index;
-    struct arena index_arena;
+    struct strmap *index; /* external id -> struct known */
 };
 
 struct known {
@@ -366,10 +364,7 @@ void import_free(struct import *im)
     free(im->cols);
     free(im->overrides);
     free(im->source);
-    if (im->indexed) {
-        hdestroy_r(&im->index);
-        arena_release(&im->index_arena);
-    }
+    strmap_free(im->index);
     buf_release(&im->unmapped);
     free(im);
 }
@@ -377,16 +372,11 @@ void import_free(struct import *im)
 static int index_one(void *ctx, const char *ext, int64_t raw_id, int64_t pid, int64_t hash)
 {
     struct import *im = ctx;
-    struct known *k = arena_alloc(&im->index_arena, sizeof(*k));
-    char *key = arena_strdup(&im->index_arena, ext);
-    if (!k || !key)
+    struct known *k = strmap_put(im->index, ext);
+    if (!k)
         return ERR_NOMEM;
-    *k = (struct known){raw_id, pid, hash, false};
-    ENTRY e = {key, k}, *found;
-    if (!hsearch_r(e, ENTER, &found, &im->index))
-        return ERR_NOMEM;
-    if (found->data != k && raw_id) /* the record wins over its user id alone */
-        found->data = k;
+    if (raw_id || !k->profile_id) /* the record wins over its user id alone */
+        *k = (struct known){raw_id, pid, hash, false};
     return 0;
 }
 
@@ -402,40 +392,34 @@ int import_load_index(struct import *im, struct store *s, int64_t expected_rows,
     if (im->table != IMP_PROFILES || im->indexed)
         return 0;
     int64_t n, users;
-    arena_init(&im->index_arena, (size_t)1 << 34);
-    memset(&im->index, 0, sizeof(im->index));
-    /* sized first (hcreate_r cannot grow): count, then room for a third more */
+    /* sized first (it cannot grow): the source's records and user ids, and the file's rows */
     int rc = store_raw_index(s, im->source, &n, NULL, NULL, e);
     if (!rc)
         rc = store_user_index(s, im->source, &users, NULL, NULL, e);
     if (rc)
         return rc;
-    n += users + expected_rows;
-    if (!hcreate_r((size_t)(n + n / 3 + 64), &im->index))
-        return err_set(e, ERR_NOMEM, "out of memory for the index of %lld records", (long long)n);
+    im->index = strmap_new((size_t)(n + users + expected_rows), sizeof(struct known));
     im->indexed = true;
     rc = store_user_index(s, im->source, &users, index_user, im, e);
     if (!rc)
         rc = store_raw_index(s, im->source, &n, index_one, im, e);
-    if (!rc && im->index_arena.failed)
+    if (rc == ERR_NOMEM)
         rc = err_set(e, ERR_NOMEM, "out of memory for the index of %lld records", (long long)n);
     return rc;
 }
 
-/* An id first seen in this import. */
-static struct known seen_here = {0, 0, 0, true};
-
 static struct known *index_find(struct import *im, const char *ext)
 {
-    ENTRY q = {(char *)ext, NULL}, *found;
-    return hsearch_r(q, FIND, &found, &im->index) ? found->data : NULL;
+    return strmap_get(im->index, ext);
 }
 
+/* An id first seen in this import: a later row with it is a duplicate. */
 static void index_note_new(struct import *im, const char *ext)
 {
-    char *key = arena_strdup(&im->index_arena, ext);
-    ENTRY e = {key, &seen_here}, *found;
-    if (!key || !hsearch_r(e, ENTER, &found, &im->index))
+    struct known *k = strmap_put(im->index, ext);
+    if (k)
+        k->seen = true;
+    else
         im->index_full = true;
 }
 
