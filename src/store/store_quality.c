@@ -99,44 +99,28 @@ int store_quality(struct store *s, json_t **out, struct errbuf *e)
     if (rc != SQLITE_DONE)
         goto fail;
 
-    st = store_stmt(s, SQL_RULES);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *a = json_object_get(source_obj(sources, store_col_text(st, 0)), "corrections");
-        json_t *r = json_object();
-        store_json_set_col(r, "field", st, 1);
-        store_json_set_col(r, "rule", st, 2);
-        store_json_set_col(r, "count", st, 3);
-        json_array_append_new(a, r);
+    /* lists per source: (source, a, b, count) rows into sources[source][list] */
+    static const struct {
+        const char *sql, *list, *a, *b;
+    } lists[] = {
+        {SQL_RULES, "corrections", "field", "rule"},
+        {SQL_INVALID, "invalid", "field", "reason"},
+        {SQL_QUARANTINE, "quarantine", "kind", "class"},
+    };
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+        st = store_stmt(s, lists[l].sql);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            json_t *r = json_object();
+            store_json_set_col(r, lists[l].a, st, 1);
+            store_json_set_col(r, lists[l].b, st, 2);
+            store_json_set_col(r, "count", st, 3);
+            json_array_append_new(
+                json_object_get(source_obj(sources, store_col_text(st, 0)), lists[l].list), r);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            goto fail;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        goto fail;
-
-    st = store_stmt(s, SQL_INVALID);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *a = json_object_get(source_obj(sources, store_col_text(st, 0)), "invalid");
-        json_t *r = json_object();
-        store_json_set_col(r, "field", st, 1);
-        store_json_set_col(r, "reason", st, 2);
-        store_json_set_col(r, "count", st, 3);
-        json_array_append_new(a, r);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        goto fail;
-
-    st = store_stmt(s, SQL_QUARANTINE);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *a = json_object_get(source_obj(sources, store_col_text(st, 0)), "quarantine");
-        json_t *r = json_object();
-        store_json_set_col(r, "kind", st, 1);
-        store_json_set_col(r, "class", st, 2);
-        store_json_set_col(r, "count", st, 3);
-        json_array_append_new(a, r);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        goto fail;
 
     *out = json_array();
     const char *k;
