@@ -21,7 +21,7 @@ static const char SQL_VIEW_RAW[] =
     " corrections, superseded_at FROM raw_records WHERE profile_id = ? ORDER BY id DESC LIMIT 100";
 static const char SQL_VIEW_ORDERS[] =
     "SELECT id, source, external_id, status, currency, total_cents, revenue_cents,"
-    " refunded_cents, ordered_at, refunded_at FROM orders WHERE profile_id = ?"
+    " refunded_cents, ordered_at, refunded_at, attributes FROM orders WHERE profile_id = ?"
     " ORDER BY ordered_at DESC, id DESC LIMIT 100";
 static const char SQL_VIEW_LINES[] =
     "SELECT product_id, sku, name, category, price_cents, quantity FROM order_lines"
@@ -109,6 +109,8 @@ static void order_row(struct store *s, sqlite3_stmt *st, json_t *o)
     store_json_set_moneycol(o, "refunded", st, 7);
     store_json_set_timecol(o, "ordered_at", st, 8);
     store_json_set_timecol(o, "refunded_at", st, 9);
+    if (sqlite3_column_type(st, 10) != SQLITE_NULL) /* an imported order's extra columns */
+        store_json_set_jsoncol(o, "attributes", st, 10);
     sqlite3_stmt *ls = store_stmt(s, SQL_VIEW_LINES);
     sqlite3_bind_int64(ls, 1, sqlite3_column_int64(st, 0));
     json_object_set_new(o, "lines", rows_to_array(ls, line_row, s));
