@@ -4,7 +4,8 @@
 # reference, measured in the same run on the same files, is the sqlite3 command-line tool's
 # `.import` into one plain table per file with no cleaning and no indexes: the storage
 # ceiling. Prints rows/s for both and their ratio, then checks that every row was imported
-# or quarantined, and that importing the same files again changes nothing.
+# or quarantined, and that importing the same files again changes nothing. Also prints how
+# fast `rondo gen` wrote the data (target: 1M persons in 30 s).
 # Run by `make bench` (which builds ./rondo first).
 #   BENCH_ROWS     profile rows to import (default 1000000)
 #   BENCH_STRICT=1 exit 1 when the 100,000 rows/s target is missed
@@ -34,7 +35,11 @@ rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }
 # rondo gen makes about two profile records per person.
 persons=$((rows / 2))
 echo "bench import: generating $persons persons ..."
+t0=$(now)
 "$rondo" gen --profiles "$persons" --seed 11 --out "$work/data" >/dev/null
+t1=$(now)
+printf '%-44s %10s persons/s  (1M persons in %.1f s; target 30 s)\n' "rondo gen" \
+    "$(rate "$persons" "$t0" "$t1")" "$(awk -v a="$t0" -v b="$t1" -v n="$persons" 'BEGIN { print (b - a) * 1000000 / n }')"
 sources=(webshop store app crm)
 # truth.csv has one line per profile record (the CSV files may hold quoted line breaks)
 total=$(($(wc -l <"$work/data/truth.csv") - 1))
