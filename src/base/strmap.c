@@ -15,22 +15,31 @@
 
 struct strmap {
     struct hsearch_data table;
-    struct arena mem; /* hashed keys and entries */
+    struct arena mem; /* entries */
     size_t capacity, count, value_size;
+    bool growable;
+    unsigned char **entries; /* every entry, for growing (growable maps only) */
     unsigned char hash_key[crypto_shorthash_KEYBYTES];
 };
 
 /*
  * An entry is one arena allocation (aligned for any type): its value_size
- * bytes of value, then its key.
+ * bytes of value, its key, then the hex of its hash (the table's key).
  */
 
-static void table_init(struct strmap *m)
+static void table_create(struct strmap *m)
 {
     memset(&m->table, 0, sizeof(m->table));
     if (!hcreate_r(m->capacity * 4 / 3 + 16, &m->table))
         BUG("cannot allocate a map of %zu keys", m->capacity);
-    arena_init(&m->mem, (m->capacity + 16) * (64 + m->value_size) + ((size_t)1 << 20));
+}
+
+static void table_init(struct strmap *m)
+{
+    table_create(m);
+    /* the arena's limit only bounds a fixed map; a growable one grows its limit too */
+    arena_init(&m->mem, m->growable ? (size_t)1 << 40
+                                    : (m->capacity + 16) * (96 + m->value_size) + ((size_t)1 << 20));
     m->count = 0;
 }
 
@@ -46,13 +55,42 @@ struct strmap *strmap_new(size_t capacity, size_t value_size)
     return m;
 }
 
+struct strmap *strmap_new_growable(size_t capacity, size_t value_size)
+{
+    struct strmap *m = strmap_new(capacity ? capacity : 1024, value_size);
+    m->growable = true;
+    hdestroy_r(&m->table);
+    arena_release(&m->mem);
+    table_init(m);
+    m->entries = xcalloc(m->capacity, sizeof(*m->entries));
+    return m;
+}
+
 void strmap_free(struct strmap *m)
 {
     if (!m)
         return;
     hdestroy_r(&m->table);
     arena_release(&m->mem);
+    free(m->entries);
     free(m);
+}
+
+/* Twice the room: a new table, every entry entered again (their keys stay where they are). */
+static bool grow(struct strmap *m)
+{
+    hdestroy_r(&m->table);
+    m->capacity *= 2;
+    table_create(m);
+    m->entries = xrealloc(m->entries, m->capacity * sizeof(*m->entries));
+    for (size_t i = 0; i < m->count; i++) {
+        unsigned char *e = m->entries[i];
+        const char *key = (const char *)e + m->value_size;
+        ENTRY q = {(char *)key + strlen(key) + 1, e}, *r;
+        if (!hsearch_r(q, ENTER, &r, &m->table))
+            return false;
+    }
+    return true;
 }
 
 void strmap_clear(struct strmap *m)
@@ -102,17 +140,19 @@ void *strmap_put(struct strmap *m, const char *key)
         unsigned char *e = r->data;
         return strcmp(entry_key(m, e), key) == 0 ? e : NULL;
     }
-    if (m->count >= m->capacity)
+    if (m->count >= m->capacity && !(m->growable && grow(m)))
         return NULL;
     size_t n = strlen(key);
-    unsigned char *e = arena_alloc(&m->mem, m->value_size + n + 1);
-    ENTRY q = {arena_strdup(&m->mem, hkey), e};
-    if (!e || !q.key)
+    unsigned char *e = arena_alloc(&m->mem, m->value_size + n + 1 + 17);
+    if (!e)
         return NULL;
     memset(e, 0, m->value_size);
     memcpy(e + m->value_size, key, n + 1);
+    ENTRY q = {memcpy(e + m->value_size + n + 1, hkey, 17), e};
     if (!hsearch_r(q, ENTER, &r, &m->table))
         return NULL;
+    if (m->growable)
+        m->entries[m->count] = e;
     m->count++;
     return e;
 }

@@ -19,6 +19,9 @@ struct strmap;
 
 /* A map for up to capacity keys, each with value_size bytes of value. */
 struct strmap *strmap_new(size_t capacity, size_t value_size);
+
+/* A map that doubles its room when full (it never refuses a key for room). */
+struct strmap *strmap_new_growable(size_t capacity, size_t value_size);
 void strmap_free(struct strmap *m);
 
 /* Forget every key. */
@@ -30,9 +33,9 @@ size_t strmap_count(const struct strmap *m);
 void *strmap_get(struct strmap *m, const char *key);
 
 /*
- * The value of key, added zero-filled when absent. NULL when the map is full,
- * or (in about one case in 2^64) when key's hash is another key's: the map
- * is then unchanged.
+ * The value of key, added zero-filled when absent. NULL when a fixed map is
+ * full, or (in about one case in 2^64) when key's hash is another key's: the
+ * map is then unchanged.
  */
 void *strmap_put(struct strmap *m, const char *key);
 

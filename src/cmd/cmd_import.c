@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/str.h"
 #include "clean/clean.h"
 #include "cmd/cmd.h"
 #include "ingest/import.h"
@@ -102,6 +103,7 @@ void cmd_import_summary(const struct import *im, const char *what, double secs, 
         json_object_set_new(o, "invalid_by_field", fi);
         json_object_set_new(o, "unmapped_columns", json_string(import_unmapped(im)));
         json_object_set_new(o, "unmapped_kept", json_boolean(import_unmapped_kept(im)));
+        json_object_set_new(o, "skipped", json_integer(st->skipped));
         json_object_set_new(o, "read_cpu_seconds", json_real(st->read_cpu_s));
         json_object_set_new(o, "store_cpu_seconds", json_real(st->store_cpu_s));
         char *text = json_dumps(o, JSON_COMPACT);
@@ -139,6 +141,13 @@ void cmd_import_summary(const struct import *im, const char *what, double secs, 
         human(st->fields_corrected[f], c, sizeof(c));
         human(st->fields_invalid[f], v, sizeof(v));
         printf("    %-22s %12s %10s\n", profile_field_name((enum profile_field)f), c, v);
+    }
+    if (st->skipped) {
+        human(st->skipped, n, sizeof(n));
+        printf("  left in the quarantine as they were: %s rows (rows that did not fit their header "
+               "or repeat an id need a fixed file)\n", n);
+        if (st->skip_reason[0])
+            printf("    the first: %s\n", st->skip_reason);
     }
     if (st->converted) {
         human(st->converted, n, sizeof(n));
@@ -179,7 +188,15 @@ int cmd_import(int argc, char **argv)
         case 'E': encoding = optarg; break;
         case 'l': locale = optarg; break;
         case 'c': country = optarg; break;
-        case 'b': batch = strtol(optarg, NULL, 10); break;
+        case 'b': {
+            int64_t v;
+            if (cstr_to_i64(optarg, &v) || v < 1 || v > 200000) {
+                fprintf(stderr, "rondo import: --batch must be a number of rows from 1 to 200000\n");
+                return 2;
+            }
+            batch = (long)v;
+            break;
+        }
         case 'j': json = true; break;
         case 'q': quiet = true; break;
         case 'h': usage(stdout); return 0;

@@ -50,7 +50,7 @@ static int list(struct store *s, const char *source, bool all, int limit)
                (long long)json_integer_value(json_object_get(r, "id")), src ? src : "-",
                json_string_value(json_object_get(r, "kind")), ext ? ext : "-", got ? got : "",
                json_string_value(json_object_get(r, "reason")),
-               json_string_value(json_object_get(r, "resolved_at")) ? "  [stored by a retry]" : "");
+               json_string_value(json_object_get(r, "resolved_at")) ? "  [stored since]" : "");
     }
     if (!json_array_size(rows))
         printf("(the quarantine is empty%s)\n", all ? "" : " of pending rows");

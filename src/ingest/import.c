@@ -10,6 +10,7 @@
 #include "ingest/import.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <ini.h>
 #include <math.h>
 #include <stdio.h>
@@ -269,6 +270,7 @@ struct import_item {
     int64_t record, retry_id;
     const char *external_id;
     const char *payload;
+    char *payload_heap; /* the payload when the batch's arena could not hold it */
     int64_t row_hash;
     const char *reason, *reason_class, *field;
     /* profiles */
@@ -325,8 +327,7 @@ struct import *import_new(const char *source, enum import_table t, const struct 
         const char *opts[] = {map->locale, map->country, map->currency};
         for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
             h = opts[i] ? fnv(h, opts[i], strlen(opts[i]) + 1) : fnv(h, "\x01", 1);
-        char chars[3] = {map->decimal, map->delimiter, (char)('0' + map->encoding)};
-        h = fnv(h, chars, sizeof(chars));
+        h = fnv(h, &map->decimal, 1); /* delimiter and encoding show in the fields themselves */
     }
     im->map_hash = h;
 
@@ -398,7 +399,7 @@ int import_load_index(struct import *im, struct store *s, int64_t expected_rows,
         rc = store_user_index(s, im->source, &users, NULL, NULL, e);
     if (rc)
         return rc;
-    im->index = strmap_new((size_t)(n + users + expected_rows), sizeof(struct known));
+    im->index = strmap_new_growable((size_t)(n + users + expected_rows), sizeof(struct known));
     im->indexed = true;
     rc = store_user_index(s, im->source, &users, index_user, im, e);
     if (!rc)
@@ -546,17 +547,24 @@ int import_header(struct import *im, char *const *names, size_t n, struct errbuf
 
 void import_batch_init(struct import_batch *b, size_t cap)
 {
-    /* a prepared row takes 2-4 KiB; a row of 64 KiB fields may take more, and fails alone */
+    /* a prepared row takes 2-4 KiB; a batch of wide rows is handed over once half full */
     arena_init(&b->arena, (cap < 4096 ? 4096 : cap) * (size_t)16384);
     b->items = xcalloc(cap, sizeof(*b->items));
     b->n = 0;
     b->cap = cap;
 }
 
+bool import_batch_ready(const struct import_batch *b)
+{
+    return b->n == b->cap || b->arena.used > b->arena.limit / 2;
+}
+
 void import_batch_reset(struct import_batch *b)
 {
-    for (size_t i = 0; i < b->n; i++)
+    for (size_t i = 0; i < b->n; i++) {
         json_decref(b->items[i].custom);
+        free(b->items[i].payload_heap);
+    }
     arena_release(&b->arena);
     b->n = 0;
 }
@@ -628,30 +636,34 @@ static int parse_money(const char *v, char decimal, int64_t *cents)
                       ? (*last_sep == '.' ? ',' : '.')
                       : *last_sep;
     }
-    bool seen_dec = false, any = false;
+    bool seen_dec = false, any = false, ended = false;
     int frac = 0;
     for (const char *p = v; *p; p++) {
         unsigned char c = (unsigned char)*p;
+        bool symbol = c >= 0x80 || c == '$' || isalpha(c); /* €, £, $, EUR */
         if (isdigit(c)) {
+            if (ended)
+                return ERR_INVALID; /* "12abc34", "1O0.00" */
             if (seen_dec && frac == 2)
                 return ERR_INVALID; /* more than cents */
-            if (n + 1 >= sizeof(digits))
-                return ERR_INVALID;
+            if (n >= 15)
+                return ERR_INVALID; /* above 10^13 in any currency is not an order */
             digits[n++] = (char)c;
             any = true;
             if (seen_dec)
                 frac++;
         } else if (c == (unsigned char)decimal) {
-            if (seen_dec)
+            if (seen_dec || ended)
                 return ERR_INVALID;
             seen_dec = true;
         } else if (c == '.' || c == ',' || c == ' ' || c == '\'') {
+            if (ended && c != ' ')
+                return ERR_INVALID;
             continue; /* thousands separators */
         } else if (c == '-' && !any) {
             neg = true;
-        } else if (c == 0xE2 || c == 0x82 || c == 0xAC || c == '$' || c == 0xC2 || c == 0xA3 ||
-                   isalpha(c)) {
-            continue; /* €, £, $ and currency codes around the number */
+        } else if (symbol) {
+            ended = any; /* a currency before or after the number, never inside it */
         } else {
             return ERR_INVALID;
         }
@@ -663,8 +675,6 @@ static int parse_money(const char *v, char decimal, int64_t *cents)
         frac++;
     }
     digits[n] = 0;
-    if (n > 17)
-        return ERR_INVALID;
     *cents = strtoll(digits, NULL, 10) * (neg ? -1 : 1);
     return 0;
 }
@@ -781,8 +791,9 @@ static void prepare_line(struct import *im, struct arena *a, struct import_item 
     struct store_order_line *l = &it->line;
     char *end;
     it->order_id = trim_dup(a, val[F_ORDER_ID]);
+    errno = 0;
     it->line_no = strtoll(val[F_LINE_NO], &end, 10);
-    if (end == val[F_LINE_NO] || !blank(end) || it->line_no < 0)
+    if (end == val[F_LINE_NO] || !blank(end) || it->line_no < 0 || errno == ERANGE)
         return quarantine(it, "invalid line_no", "line_no",
                           fmt_reason(a, "line_no", val[F_LINE_NO], "is not a whole number"));
     l->product_id = blank(val[F_PRODUCT_ID]) ? NULL : trim_dup(a, val[F_PRODUCT_ID]);
@@ -891,6 +902,7 @@ void import_prepare(struct import *im, struct import_batch *b, char *const *fiel
     it->record = record;
     it->retry_id = retry_id;
     struct arena *a = &b->arena;
+    a->failed = false; /* each row succeeds or fails on its own */
 
     /* the row as given, and its hash */
     struct buf p;
@@ -931,6 +943,8 @@ void import_prepare(struct import *im, struct import_batch *b, char *const *fiel
         buf_adds(&p, "]}");
     }
     it->payload = arena_strndup(a, p.ptr, p.len);
+    if (!it->payload) /* the batch is full: the row keeps its own copy, so nothing is lost */
+        it->payload = it->payload_heap = buf_detach(&p, NULL);
     buf_release(&p);
     it->row_hash = (int64_t)(h ? h : 1);
     if (n != im->ncols) {
@@ -984,8 +998,7 @@ void import_prepare(struct import *im, struct import_batch *b, char *const *fiel
             json_decref(attrs);
             return quarantine(it, "duplicate external_id", "external_id",
                               fmt_reason(a, "external_id", it->external_id,
-                                         "is on an earlier row of this file: only that row is "
-                                         "imported"));
+                                         "is on an earlier row of this file, which decides"));
         }
         it->is_new = !it->known && !im->index_full;
         if (it->is_new)
@@ -1143,7 +1156,7 @@ static int store_item(struct store *s, struct import *im, struct import_item *it
             it->from_store = true;
             return 0;
         }
-        bool same;
+        bool same = false;
         if (!rc)
             rc = store_order_line_import(s, id, it->line_no, &it->line, it->row_hash, &same);
         *out = same ? OUT_UNCHANGED : OUT_IMPORTED;
@@ -1162,21 +1175,32 @@ static int store_item(struct store *s, struct import *im, struct import_item *it
     case IMP_CONSENTS: {
         if ((rc = customer(s, im, it, &pid)) || it->state != ITEM_STORE)
             return rc;
+        struct store_consent c = it->consent; /* the item stays as prepared (a batch may rerun) */
+        c.profile_id = pid;
         char status[16];
         int64_t ts;
-        rc = store_consent_current(s, pid, it->consent.channel, it->consent.purpose, status, &ts);
+        rc = store_consent_current(s, pid, c.channel, c.purpose, status, &ts);
         if (rc && rc != ERR_NOT_FOUND)
             return rc;
-        if (!rc && strcmp(status, it->consent.status) == 0 &&
-            (ts == it->consent.ts || !it->consent.ts)) {
-            *out = OUT_UNCHANGED;
+        bool has = rc == 0;
+        if (!c.ts) {
+            /*
+             * No time given: it never replaces a recorded statement, except an
+             * opt-out replacing an opt-in (saying no is always safe). So a
+             * re-import cannot undo a later opt-out.
+             */
+            if (has && (strcmp(status, c.status) == 0 || strcmp(c.status, "opted_in") == 0)) {
+                *out = OUT_UNCHANGED;
+                return 0;
+            }
+            c.ts = im->now;
+        } else if (store_consent_known(s, pid, c.channel, c.purpose, c.status, c.ts)) {
+            *out = OUT_UNCHANGED; /* this very statement is in the ledger already */
             return 0;
         }
-        *out = rc ? OUT_IMPORTED : OUT_UPDATED;
-        it->consent.profile_id = pid;
-        if (!it->consent.ts)
-            it->consent.ts = im->now;
-        return store_consent_set(s, &it->consent, im->now);
+        /* an older statement goes to the ledger and leaves the current state alone */
+        *out = has && c.ts >= ts ? OUT_UPDATED : OUT_IMPORTED;
+        return store_consent_set(s, &c, im->now);
     }
     case IMP_NTABLES:
         break;
@@ -1186,6 +1210,7 @@ static int store_item(struct store *s, struct import *im, struct import_item *it
 
 static int quarantine_item(struct store *s, struct import *im, struct import_item *it)
 {
+    im->pending = 1;
     char kind[48];
     snprintf(kind, sizeof(kind), "import:%s", tables[im->table].name);
     if (it->retry_id)
@@ -1243,8 +1268,12 @@ static int apply_one(struct store *s, struct import *im, struct import_item *it,
         if (alone && (rc = store_savepoint(s, e)))
             return rc;
         rc = store_item(s, im, it, out);
-        if (rc && !alone)
-            return rc;
+        if (rc && (!alone || (rc == ERR_DB && !store_last_error_is_data(s)))) {
+            if (alone)
+                store_savepoint_rollback(s);
+            return err_set(e, rc, "storing row %lld: %s", (long long)it->record,
+                           rc == ERR_DB ? store_last_error(s) : err_str(rc));
+        }
         if (rc) {
             store_savepoint_rollback(s);
             char why[600];

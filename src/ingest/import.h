@@ -49,6 +49,8 @@ struct import_stats {
     int64_t rows, imported, updated, unchanged, corrected, quarantined, converted;
     int64_t fields_corrected[PF_COUNT], fields_invalid[PF_COUNT];
     double read_cpu_s, store_cpu_s; /* CPU time of the reading and the storing thread */
+    int64_t skipped;      /* retry: rows left as they were (they cannot be retried) */
+    char skip_reason[600]; /* why the first of them could not */
     size_t nreasons;
     struct {
         const char *reason;
@@ -97,6 +99,9 @@ struct import_batch {
 };
 
 void import_batch_init(struct import_batch *b, size_t cap);
+
+/* True when the batch should be stored now: full, or its memory half used. */
+bool import_batch_ready(const struct import_batch *b);
 void import_batch_reset(struct import_batch *b);
 void import_batch_release(struct import_batch *b);
 

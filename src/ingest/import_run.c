@@ -134,7 +134,7 @@ static int on_row(void *ctx, const struct csvr_row *row)
     if (row->converted)
         import_note_converted(p->im);
     p->rows++;
-    if (b->n == b->cap)
+    if (import_batch_ready(b))
         return hand_over(p);
     return 0;
 }
@@ -242,6 +242,11 @@ int import_file(struct store *s, const char *path, const struct import_file_opts
     return rc;
 }
 
+static void im_skip(struct import *im)
+{
+    import_stats_mut(im)->skipped++;
+}
+
 int import_retry(struct store *s, const char *source, enum import_table table, int64_t id,
                  const struct import_map *map, struct import **out, struct errbuf *e)
 {
@@ -278,8 +283,11 @@ int import_retry(struct store *s, const char *source, enum import_table table, i
                 json_decref(payload);
                 continue; /* not an imported row: left for `rondo quarantine show` */
             }
-            if (json_object_get(payload, "_row")) { /* a row that did not fit its header */
+            const char *klass = json_string_value(json_object_get(row, "class"));
+            if (json_object_get(payload, "_row") || /* a row that did not fit its header */
+                (klass && strcmp(klass, "duplicate external_id") == 0)) { /* its file decides */
                 json_decref(payload);
+                im_skip(im);
                 continue;
             }
             size_t n = json_object_size(payload), k = 0;
@@ -296,11 +304,14 @@ int import_retry(struct store *s, const char *source, enum import_table table, i
                 import_prepare(im, &b, vals, n, 0, after);
                 rc = import_apply(s, im, &b, e);
             } else {
-                /* the rows' columns do not fit this mapping: nothing is changed */
-                rc = err_set(e, ERR_INVALID,
+                /* the row's columns do not fit this mapping: it stays as it is */
+                if (!import_stats(im)->skipped)
+                    snprintf(import_stats_mut(im)->skip_reason,
+                             sizeof(import_stats_mut(im)->skip_reason),
                              "quarantined row %lld: %s (give the --map the file was imported "
-                             "with, fixed)",
+                             "with)",
                              (long long)after, he.msg);
+                im_skip(im);
             }
             import_batch_reset(&b);
             free(names);

@@ -46,6 +46,13 @@ int store_schema_version(struct store *s);
 /* The database's own message for the last failed call on this connection; never NULL. */
 const char *store_last_error(struct store *s);
 
+/*
+ * True when the last failure on this connection was the data's fault (a
+ * constraint, a value too big): retrying will not help, quarantining will.
+ * False for the store's own trouble (busy, full, I/O), which must fail the work.
+ */
+bool store_last_error_is_data(struct store *s);
+
 /* Transactions. store_commit returns only after the commit is durable. */
 int store_begin(struct store *s, struct errbuf *e);
 int store_commit(struct store *s, struct errbuf *e);
@@ -304,6 +311,10 @@ int store_order_line_import(struct store *s, int64_t order_id, int64_t line_no,
 /* The current consent's status and time. ERR_NOT_FOUND when none. */
 int store_consent_current(struct store *s, int64_t profile_id, const char *channel,
                           const char *purpose, char status[16], int64_t *ts);
+
+/* True when the ledger has this statement (profile, channel, purpose, status, time). */
+bool store_consent_known(struct store *s, int64_t profile_id, const char *channel,
+                         const char *purpose, const char *status, int64_t ts);
 
 /*
  * Quarantine an imported row (payload: the row as JSON). When the same row

@@ -38,8 +38,8 @@ static const char SQL_QUARANTINE_ROW[] =
     "INSERT INTO quarantine(source, kind, reason, field, payload, external_id, received_at, class)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_QUARANTINE_PENDING[] =
-    "SELECT id, source, kind, reason, field, payload, external_id, received_at FROM quarantine"
-    " WHERE resolved_at IS NULL AND id > ?1 AND (?2 IS NULL OR source = ?2)"
+    "SELECT id, source, kind, reason, field, payload, external_id, received_at, class"
+    " FROM quarantine WHERE resolved_at IS NULL AND id > ?1 AND (?2 IS NULL OR source = ?2)"
     " AND (?3 IS NULL OR kind = ?3) AND (?4 = 0 OR id = ?4) ORDER BY id LIMIT ?5";
 static const char SQL_QUARANTINE_RESOLVE[] =
     "UPDATE quarantine SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL";
@@ -122,6 +122,24 @@ int store_consent_current(struct store *s, int64_t profile_id, const char *chann
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
 }
 
+static const char SQL_CONSENT_KNOWN[] =
+    "SELECT 1 FROM consent_history WHERE profile_id = ? AND channel = ? AND purpose = ?"
+    " AND status = ? AND ts = ? LIMIT 1";
+
+bool store_consent_known(struct store *s, int64_t profile_id, const char *channel,
+                         const char *purpose, const char *status, int64_t ts)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_CONSENT_KNOWN);
+    sqlite3_bind_int64(st, 1, profile_id);
+    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, purpose ? purpose : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, ts);
+    bool known = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return known;
+}
+
 int store_quarantine_row(struct store *s, const char *source, const char *kind,
                          const char *klass, const char *reason, const char *field,
                          const char *external_id, const char *payload, int64_t now, bool *again)
@@ -173,6 +191,7 @@ int store_quarantine_pending(struct store *s, const char *source, const char *ki
                                          (size_t)sqlite3_column_bytes(st, 5)));
         store_json_set_col(o, "external_id", st, 6);
         store_json_set_timecol(o, "received_at", st, 7);
+        store_json_set_col(o, "class", st, 8);
         json_array_append_new(arr, o);
     }
     sqlite3_reset(st);
@@ -433,7 +452,7 @@ static const char SQL_QUARANTINE_PENDING_ANY[] =
     "SELECT 1 FROM quarantine WHERE source = ? AND kind = ? AND resolved_at IS NULL LIMIT 1";
 static const char SQL_QUARANTINE_RESOLVE_KEY[] =
     "UPDATE quarantine SET resolved_at = ? WHERE source = ? AND kind = ? AND external_id = ?"
-    " AND resolved_at IS NULL";
+    " AND resolved_at IS NULL AND coalesce(class, '') <> 'duplicate external_id'";
 
 bool store_quarantine_has_pending(struct store *s, const char *source, const char *kind)
 {

@@ -236,6 +236,19 @@ void store_set_autocheckpoint(struct store *s, int pages)
     sqlite3_wal_autocheckpoint(s->db, pages);
 }
 
+bool store_last_error_is_data(struct store *s)
+{
+    switch (sqlite3_errcode(s->db)) {
+    case SQLITE_CONSTRAINT:
+    case SQLITE_TOOBIG:
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE:
+        return true;
+    default:
+        return false;
+    }
+}
+
 void store_set_cache(struct store *s, int mib)
 {
     char sql[64];

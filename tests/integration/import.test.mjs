@@ -167,7 +167,7 @@ test('quarantine retry: after the patterns are removed, the rows they kept out a
   const after = Number(execFileSync('sqlite3', [ws.db, "SELECT count(*) FROM quarantine WHERE source = 'webshop' AND resolved_at IS NULL"]).toString());
   assert.equal(after, before - r.imported);
   const { stdout: all } = await rondo(['quarantine', 'list', '--db', ws.db, '--all', '--source', 'webshop']);
-  assert.match(all, /stored by a retry/);
+  assert.match(all, /stored since/);
 });
 
 test('rondo check: a value per rule, non-zero exit on an invalid one', async () => {

@@ -75,12 +75,37 @@ static void test_sequential_ids(void **state)
     strmap_free(m);
 }
 
+static void test_growable(void **state)
+{
+    (void)state;
+    struct strmap *m = strmap_new_growable(4, sizeof(int64_t));
+    char key[32];
+    for (int i = 0; i < 10000; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        int64_t *v = strmap_put(m, key);
+        assert_non_null(v);
+        *v = i * 3;
+    }
+    assert_int_equal(strmap_count(m), 10000);
+    for (int i = 0; i < 10000; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        int64_t *v = strmap_get(m, key);
+        if (!v || *v != i * 3)
+            fail_msg("%s lost after growing", key);
+    }
+    strmap_clear(m);
+    assert_null(strmap_get(m, "k1"));
+    assert_non_null(strmap_put(m, "k1"));
+    strmap_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_get),
         cmocka_unit_test(test_full_and_clear),
         cmocka_unit_test(test_sequential_ids),
+        cmocka_unit_test(test_growable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
