@@ -250,7 +250,7 @@ struct import {
     struct import_stats st;
     /* profiles: the source's current records, known before the rows are read */
     uint64_t header_hash; /* the mapping and the header's columns: part of every row hash */
-    int pending;     /* rows of this source and table wait in the quarantine: -1 unknown */
+    struct strmap *pending; /* ids of this source and table waiting in the quarantine */
     bool indexed;
     bool index_full; /* new ids no longer fit: rows after that ask the store */
     struct strmap *index; /* external id -> struct known */
@@ -315,7 +315,6 @@ struct import *import_new(const char *source, enum import_table t, const struct 
     im->map = map;
     im->patterns = patterns;
     im->now = now;
-    im->pending = -1;
     buf_init(&im->unmapped, 0);
     uint64_t h = fnv(14695981039346656037ULL, tables[t].name, strlen(tables[t].name));
     for (size_t i = 0; map && i < map->npairs; i++) {
@@ -366,6 +365,7 @@ void import_free(struct import *im)
     free(im->overrides);
     free(im->source);
     strmap_free(im->index);
+    strmap_free(im->pending);
     buf_release(&im->unmapped);
     free(im);
 }
@@ -1210,7 +1210,6 @@ static int store_item(struct store *s, struct import *im, struct import_item *it
 
 static int quarantine_item(struct store *s, struct import *im, struct import_item *it)
 {
-    im->pending = 1;
     char kind[48];
     snprintf(kind, sizeof(kind), "import:%s", tables[im->table].name);
     if (it->retry_id)
@@ -1298,15 +1297,24 @@ static int apply_one(struct store *s, struct import *im, struct import_item *it,
  * A row written now that an earlier import quarantined: that entry is
  * resolved. (An unchanged row was written before, so its entries are other rows'.)
  */
+static int note_pending(void *ctx, const char *external_id)
+{
+    return strmap_put(ctx, external_id) ? 0 : ERR_NOMEM;
+}
+
 static int resolve_earlier(struct store *s, struct import *im, const struct import_item *it,
                            enum outcome o)
 {
     char kind[48];
     snprintf(kind, sizeof(kind), "import:%s", tables[im->table].name);
-    if (im->pending < 0)
-        im->pending = store_quarantine_has_pending(s, im->source, kind);
-    if (!im->pending || (o != OUT_IMPORTED && o != OUT_UPDATED) || it->retry_id ||
-        !it->external_id)
+    if (!im->pending) { /* read once: most imports find none, and then cost nothing */
+        im->pending = strmap_new_growable(64, 1);
+        int rc = store_quarantine_pending_keys(s, im->source, kind, note_pending, im->pending);
+        if (rc)
+            return rc;
+    }
+    if ((o != OUT_IMPORTED && o != OUT_UPDATED) || it->retry_id || !it->external_id ||
+        !strmap_get(im->pending, it->external_id))
         return 0;
     return store_quarantine_resolve_key(s, im->source, kind, it->external_id, im->now);
 }

@@ -331,8 +331,9 @@ int store_quarantine_row(struct store *s, const char *source, const char *kind,
 int store_quarantine_pending(struct store *s, const char *source, const char *kind, int64_t id,
                              int64_t after, int limit, json_t **out, struct errbuf *e);
 
-/* True when rows of source and kind wait in the quarantine. */
-bool store_quarantine_has_pending(struct store *s, const char *source, const char *kind);
+/* The external ids of the rows of source and kind waiting in the quarantine (not duplicates). */
+int store_quarantine_pending_keys(struct store *s, const char *source, const char *kind,
+                                  int (*fn)(void *ctx, const char *external_id), void *ctx);
 
 /* A later import stored the record: its pending quarantined rows are resolved. */
 int store_quarantine_resolve_key(struct store *s, const char *source, const char *kind,

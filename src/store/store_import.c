@@ -448,20 +448,25 @@ int store_user_index(struct store *s, const char *source, int64_t *count,
 
 /* ---- rows a later import stored ------------------------------------------------- */
 
-static const char SQL_QUARANTINE_PENDING_ANY[] =
-    "SELECT 1 FROM quarantine WHERE source = ? AND kind = ? AND resolved_at IS NULL LIMIT 1";
+static const char SQL_QUARANTINE_PENDING_KEYS[] =
+    "SELECT external_id FROM quarantine WHERE source = ? AND kind = ? AND resolved_at IS NULL"
+    " AND external_id IS NOT NULL AND coalesce(class, '') <> 'duplicate external_id'";
 static const char SQL_QUARANTINE_RESOLVE_KEY[] =
     "UPDATE quarantine SET resolved_at = ? WHERE source = ? AND kind = ? AND external_id = ?"
     " AND resolved_at IS NULL AND coalesce(class, '') <> 'duplicate external_id'";
 
-bool store_quarantine_has_pending(struct store *s, const char *source, const char *kind)
+int store_quarantine_pending_keys(struct store *s, const char *source, const char *kind,
+                                  int (*fn)(void *ctx, const char *external_id), void *ctx)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_QUARANTINE_PENDING_ANY);
+    sqlite3_stmt *st = store_stmt(s, SQL_QUARANTINE_PENDING_KEYS);
     sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    bool any = sqlite3_step(st) == SQLITE_ROW;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(ctx, (const char *)sqlite3_column_text(st, 0)))
+            break;
     sqlite3_reset(st);
-    return any;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ERR_DB;
 }
 
 int store_quarantine_resolve_key(struct store *s, const char *source, const char *kind,
