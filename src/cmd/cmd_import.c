@@ -26,7 +26,7 @@ static void usage(FILE *f)
             "  --encoding E       auto (default: UTF-8, Latin-1 detected), utf-8 or latin1\n"
             "  --locale LL        the source's locale for dates (nl-BE, fr, en-US, ...)\n"
             "  --country CC       the country of records that have none (phones, postcodes)\n"
-            "  --batch N          rows per transaction (default 4096)\n"
+            "  --batch N          rows per transaction (default 16384)\n"
             "  --json             print the summary as JSON on stdout\n"
             "  --quiet            no progress bar\n"
             "Importing the same file again changes nothing; changed rows are updated.\n"

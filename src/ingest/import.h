@@ -128,11 +128,19 @@ struct import_progress {
     int64_t rows;                /* rows prepared so far */
 };
 
+/*
+ * Rows per transaction. Each batch rewrites the pages of the identity index
+ * it touches; at 16k rows a page takes several new keys before it is
+ * written, which made a 372k-row import 1.45x faster than 4k-row batches
+ * (larger ones gained nothing more and hold more memory).
+ */
+#define IMPORT_BATCH_ROWS 16384
+
 struct import_file_opts {
     const char *source;
     enum import_table table;
     const struct import_map *map;   /* may be NULL */
-    size_t batch_rows;              /* rows per transaction (0: 4096) */
+    size_t batch_rows;              /* rows per transaction (0: IMPORT_BATCH_ROWS) */
     void (*progress)(void *ctx, const struct import_progress *p); /* may be NULL */
     void *ctx;
 };

@@ -147,7 +147,7 @@ static void pipe_init(struct pipe *p, struct store *s, struct import *im,
     p->im = im;
     p->o = o;
     p->e = e;
-    size_t rows = o->batch_rows ? o->batch_rows : 4096;
+    size_t rows = o->batch_rows ? o->batch_rows : IMPORT_BATCH_ROWS;
     for (int i = 0; i < NBATCH; i++)
         import_batch_init(&p->batch[i], rows);
     pthread_mutex_init(&p->mu, NULL);
