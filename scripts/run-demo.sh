@@ -22,11 +22,11 @@ if [ ! -e "$DB" ]; then
       [ -e "$f" ] || continue
       map=()
       [ -e "$DATA/$src.map.ini" ] && map=(--map "$DATA/$src.map.ini")
-      ./rondo import --db "$DB" --source "$src" --table "$table" "${map[@]}" "$f" | head -1
+      ./rondo import --db "$DB" --source "$src" --table "$table" "${map[@]}" "$f" | sed -n 1p
     done
   done
   echo
-  ./rondo quality --db "$DB" | head -40
+  ./rondo quality --db "$DB" | sed -n 1,40p  # sed reads it all: no SIGPIPE under pipefail
   echo "(the whole report: ./rondo quality --db $DB --format html > quality.html)"
   # And live activity through the Segment API, as the SDKs send it.
   ./rondo demo --db "$DB" --people 300

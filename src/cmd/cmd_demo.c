@@ -283,12 +283,21 @@ int cmd_demo(int argc, char **argv)
     }
     rng_state = (uint64_t)seed * 0x9E3779B97F4A7C15ULL + 1;
     struct errbuf e = {{0}, {0}};
-    struct store *s;
-    int rc = store_open(db, 0, &s, &e);
+    struct store *s = NULL;
+    /* the same cleaning rules and test-record patterns as the server's identifies */
+    struct clean_patterns patterns = {0};
+    int rc = clean_init(&e);
+    if (!rc)
+        rc = store_open(db, 0, &s, &e);
+    if (!rc)
+        rc = ingest_load_patterns(s, &patterns, &e);
     if (rc) {
         cmd_fail("demo", rc, e.msg);
+        store_close(s);
+        clean_patterns_free(&patterns);
         return 1;
     }
+    ingest_set_patterns(&patterns);
     struct sink sinks[3] = {{s, "webshop", json_array(), 0, 0},
                             {s, "store", json_array(), 0, 0},
                             {s, "app", json_array(), 0, 0}};
@@ -311,6 +320,8 @@ int cmd_demo(int argc, char **argv)
     struct store_counts cnt = {0};
     store_counts(s, &cnt);
     store_close(s);
+    ingest_set_patterns(NULL);
+    clean_patterns_free(&patterns);
     if (rc) {
         cmd_fail("demo", rc, e.msg);
         return 1;

@@ -170,6 +170,11 @@ test('quarantine retry: after the patterns are removed, the rows they kept out a
   assert.match(all, /stored since/);
 });
 
+test('rondo demo sends its people through the same cleaning as the API', async () => {
+  const { stdout } = await rondo(['demo', '--db', ws.db, '--people', '20']);
+  assert.match(stdout, /20 people sent \d+ messages \(0 rejected\)/);
+});
+
 test('rondo check: a value per rule, non-zero exit on an invalid one', async () => {
   const ok = await rondo(['check', 'phone', '0475 12 34 56', '--country', 'BE']);
   assert.match(ok.stdout, /\+32475123456/);
