@@ -47,6 +47,7 @@ Try:
        -d '{"userId":"u-42","traits":{"email":"ann.peeters@telenet.be","firstName":"Ann","lastName":"Peeters"}}'
   curl -s -H 'Authorization: Bearer $admin' '$base/api/v1/profiles?identity=email:ann.peeters@telenet.be'
   curl -s -H 'Authorization: Bearer $admin' $base/api/v1/profiles/1
+  curl -s -H 'Authorization: Bearer $admin' '$base/api/v1/quality?format=html' > quality.html
 
 Stop with Ctrl-C.
 MSG
