@@ -11,6 +11,7 @@
  */
 #include "ingest/ingest.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,30 @@ static int ingest_apply(struct store *s, const struct seg_msg *m, const char *so
  * An identify's traits pass the cleaning rules here, on the parsing thread:
  * a test record is refused (and so quarantined) like any invalid message.
  */
+/*
+ * The sender's locale, as SDKs send it in context.locale ("nl-BE", "en_US"):
+ * it orders day and month in dates, and its region is the country of phone
+ * numbers and postcodes when the traits give none.
+ */
+static void context_locale(struct arena *a, const struct seg_msg *m, struct clean_ctx *c)
+{
+    json_t *v = m->context ? json_object_get(m->context, "locale") : NULL;
+    const char *loc = json_string_value(v);
+    if (!loc || strlen(loc) > 35)
+        return;
+    c->locale = loc;
+    const char *sep = strpbrk(loc, "-_");
+    if (sep && strlen(sep + 1) == 2 && isalpha((unsigned char)sep[1]) &&
+        isalpha((unsigned char)sep[2])) {
+        char *cc = arena_strndup(a, sep + 1, 2);
+        if (cc) {
+            cc[0] = (char)toupper((unsigned char)cc[0]);
+            cc[1] = (char)toupper((unsigned char)cc[1]);
+            c->country = cc;
+        }
+    }
+}
+
 static int clean_identify(struct ingest_request *r, struct seg_msg *m, int64_t now,
                           struct errbuf *e)
 {
@@ -209,6 +234,7 @@ static int clean_identify(struct ingest_request *r, struct seg_msg *m, int64_t n
     struct clean_input in = {.salutation = m->salutation};
     memcpy(in.fields, m->fields, sizeof(in.fields));
     struct clean_ctx c = {.now = now, .arena = &r->arena};
+    context_locale(&r->arena, m, &c);
     int rc = clean_record(&c, ingest_patterns(), &in, co);
     if (!rc)
         rc = ingest_record_texts(&r->arena, co, &m->cleaned_text, &m->corrections_text);
