@@ -149,10 +149,9 @@ int store_profile_create(struct store *s, const char *source, int64_t now, int64
     return rc;
 }
 
-int store_profile_insert(struct store *s, const char *source, const char *const vals[PF_COUNT],
-                         json_t *custom, int64_t now, int64_t *id)
+/* Golden fields as ?1..?12 and custom attributes (JSON text or NULL) as ?13. */
+static void bind_golden(sqlite3_stmt *st, const char *const vals[PF_COUNT], json_t *custom)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_PROFILE_INSERT);
     for (int f = 0; f < PF_COUNT; f++)
         store_bind_text(st, f + 1, vals[f]);
     char *attrs = custom && json_object_size(custom) ? json_dumps(custom, JSON_COMPACT) : NULL;
@@ -161,6 +160,13 @@ int store_profile_insert(struct store *s, const char *source, const char *const 
     else
         sqlite3_bind_null(st, 13);
     free(attrs);
+}
+
+int store_profile_insert(struct store *s, const char *source, const char *const vals[PF_COUNT],
+                         json_t *custom, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_PROFILE_INSERT);
+    bind_golden(st, vals, custom);
     sqlite3_bind_text(st, 14, source, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 15, now);
     int rc = store_exec_stmt(s, st, NULL);
@@ -173,14 +179,7 @@ int store_profile_update(struct store *s, int64_t id, const char *const vals[PF_
                          json_t *custom, int64_t now)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_PROFILE_UPDATE);
-    for (int f = 0; f < PF_COUNT; f++)
-        store_bind_text(st, f + 1, vals[f]);
-    char *attrs = custom && json_object_size(custom) ? json_dumps(custom, JSON_COMPACT) : NULL;
-    if (attrs)
-        sqlite3_bind_text(st, 13, attrs, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, 13);
-    free(attrs);
+    bind_golden(st, vals, custom);
     sqlite3_bind_int64(st, 14, now);
     sqlite3_bind_int64(st, 15, id);
     return store_exec_stmt(s, st, NULL);
