@@ -156,3 +156,15 @@ void *strmap_put(struct strmap *m, const char *key)
     m->count++;
     return e;
 }
+
+int strmap_each(struct strmap *m, int (*fn)(void *ctx, const char *key, void *value), void *ctx)
+{
+    if (!m->growable)
+        BUG("strmap_each on a fixed map");
+    for (size_t i = 0; i < m->count; i++) {
+        int rc = fn(ctx, entry_key(m, m->entries[i]), m->entries[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

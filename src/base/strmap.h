@@ -39,4 +39,11 @@ void *strmap_get(struct strmap *m, const char *key);
  */
 void *strmap_put(struct strmap *m, const char *key);
 
+/*
+ * Call fn for every key and value of a growable map, in the order they were
+ * added, until it returns non-zero (which strmap_each returns). A fixed map
+ * keeps no such list: BUG.
+ */
+int strmap_each(struct strmap *m, int (*fn)(void *ctx, const char *key, void *value), void *ctx);
+
 #endif

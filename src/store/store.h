@@ -390,6 +390,16 @@ int store_quality(struct store *s, json_t **out, struct errbuf *e);
 int store_correction_undo(struct store *s, const char *source, const char *external_id,
                           const char *field, int64_t now, json_t **undone, struct errbuf *e);
 
+/*
+ * Every current record's profile: fn(ctx, source, external_id, profile_id),
+ * ordered by source and external id. A merged record belongs to its
+ * survivor (merges move raw records). Stops with fn's non-zero return.
+ */
+int store_links(struct store *s,
+                int (*fn)(void *ctx, const char *source, const char *external_id,
+                          int64_t profile_id),
+                void *ctx, struct errbuf *e);
+
 /* ---- reads -------------------------------------------------------------- */
 
 /*

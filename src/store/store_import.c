@@ -479,3 +479,25 @@ int store_quarantine_resolve_key(struct store *s, const char *source, const char
     sqlite3_bind_text(st, 4, external_id, -1, SQLITE_STATIC);
     return store_exec_stmt(s, st, NULL);
 }
+
+/* ---- links: which profile each record belongs to --------------------------------- */
+
+static const char SQL_LINKS[] =
+    "SELECT source, external_id, profile_id FROM raw_records"
+    " WHERE superseded_at IS NULL AND external_id IS NOT NULL ORDER BY source, external_id";
+
+int store_links(struct store *s,
+                int (*fn)(void *ctx, const char *source, const char *external_id,
+                          int64_t profile_id),
+                void *ctx, struct errbuf *e)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_LINKS);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+                  (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
+    sqlite3_reset(st);
+    if (stop)
+        return stop;
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_dberr(s, e, "reading the links");
+}

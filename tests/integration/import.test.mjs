@@ -170,6 +170,21 @@ test('quarantine retry: after the patterns are removed, the rows they kept out a
   assert.match(all, /stored since/);
 });
 
+test('rondo export links: every record with its profile, and pairwise figures against the truth', async () => {
+  const out = path.join(ws.dir, 'links.csv');
+  const { stdout } = await rondo(['export', 'links', '--db', ws.db, out, '--truth', path.join(data, 'truth.csv')]);
+  const lines = (await readFile(out, 'utf8')).trimEnd().split('\n');
+  assert.equal(lines[0], 'source,external_id,profile_id');
+  const current = Number(execFileSync('sqlite3', [ws.db, 'SELECT count(*) FROM raw_records WHERE superseded_at IS NULL']).toString());
+  assert.equal(lines.length - 1, current);
+  const m = /precision ([\d.]+)\s+recall ([\d.]+)\s+F1 ([\d.]+)/.exec(stdout);
+  assert.ok(m, stdout);
+  for (const v of m.slice(1)) assert.ok(Number(v) >= 0 && Number(v) <= 1);
+  const bad = await rondo(['export', 'links', '--db', ws.db, out, '--truth', path.join(ws.dir, 'nope.csv')], { allowFail: true });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /cannot open/);
+});
+
 test('rondo demo sends its people through the same cleaning as the API', async () => {
   const { stdout } = await rondo(['demo', '--db', ws.db, '--people', '20']);
   assert.match(stdout, /20 people sent \d+ messages \(0 rejected\)/);
