@@ -157,8 +157,7 @@ void cmd_import_summary(const struct import *im, const char *what, double secs, 
         printf("  columns %s (not mapped): %s\n",
                import_unmapped_kept(im) ? "kept as custom attributes" : "ignored",
                import_unmapped(im));
-    if (st->quarantined)
-        printf("  see the quarantined rows: rondo quarantine list --source ...\n");
+
 }
 
 int cmd_import(int argc, char **argv)
@@ -273,6 +272,8 @@ int cmd_import(int argc, char **argv)
     char what[600];
     snprintf(what, sizeof(what), "%s %s from %s", source, table, path);
     cmd_import_summary(im, what, secs, json);
+    if (!json && import_stats(im)->quarantined)
+        printf("  see them: rondo quarantine list --db %s --source %s\n", db, source);
     import_free(im);
     return 0;
 }
