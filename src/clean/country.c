@@ -29,6 +29,7 @@
 #include <utf8proc.h>
 
 #include "base/str.h"
+#include "base/textdist.h"
 #include "base/xalloc.h"
 
 #define MAX_IN 200          /* longest input accepted, in bytes */
@@ -563,47 +564,6 @@ static const struct key *find_key(const char *k)
     return bsearch(k, table.keys, table.nkeys, sizeof(*table.keys), cmp_find);
 }
 
-static int min3(int a, int b, int c)
-{
-    int m = a < b ? a : b;
-    return m < c ? m : c;
-}
-
-/*
- * Damerau-Levenshtein distance (optimal string alignment: insertions,
- * deletions, substitutions, adjacent transpositions) of a and b, or max + 1
- * as soon as it is known to exceed max. Both are at most FUZZY_MAX_KEY bytes.
- */
-static int edit_distance(const char *a, int n, const char *b, int m, int max)
-{
-    if (n - m > max || m - n > max)
-        return max + 1;
-    int rows[3][FUZZY_MAX_KEY + 1];
-    int *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
-    for (int j = 0; j <= m; j++)
-        prev[j] = j;
-    for (int i = 1; i <= n; i++) {
-        cur[0] = i;
-        int best = i;
-        for (int j = 1; j <= m; j++) {
-            int cost = a[i - 1] != b[j - 1];
-            cur[j] = min3(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                prev2[j - 2] + 1 < cur[j])
-                cur[j] = prev2[j - 2] + 1;
-            if (cur[j] < best)
-                best = cur[j];
-        }
-        if (best > max)
-            return max + 1;
-        int *t = prev2;
-        prev2 = prev;
-        prev = cur;
-        cur = t;
-    }
-    return prev[m];
-}
-
 /*
  * The country whose name is nearest to k, allowing 1 edit (2 from 8 bytes
  * on), among the favourite countries; NULL unless exactly one country is
@@ -621,7 +581,7 @@ static const struct country *fuzzy_find(const char *k, int n)
         if (x->prio == PRIO_CODE || !table.countries[x->country].favourite ||
             x->len > FUZZY_MAX_KEY)
             continue;
-        int d = edit_distance(k, n, x->key, x->len, best < max ? best : max);
+        int d = textdist_osa_bytes(k, (size_t)n, x->key, x->len, best < max ? best : max);
         if (d < best) {
             best = d;
             found = x->country;
@@ -637,7 +597,7 @@ static const struct country *fuzzy_find(const char *k, int n)
         const struct key *x = &table.keys[i];
         if (x->prio == PRIO_CODE || x->country == found || x->len > FUZZY_MAX_KEY)
             continue;
-        if (edit_distance(k, n, x->key, x->len, best) <= best)
+        if (textdist_osa_bytes(k, (size_t)n, x->key, x->len, best) <= best)
             return NULL;
     }
     return &table.countries[found];

@@ -29,6 +29,7 @@
 #include <utf8proc.h>
 
 #include "base/str.h"
+#include "base/textdist.h"
 
 #define EMAIL_MAX_INPUT 320
 #define LOCAL_MAX 64
@@ -613,28 +614,6 @@ static int check_domain(struct email *m)
     return 0;
 }
 
-/*
- * True when a and b are exactly one edit apart: a character inserted,
- * deleted or replaced, or two neighbours swapped (Damerau-Levenshtein
- * distance 1). Linear: strip the common prefix and suffix and look at what
- * is left.
- */
-static bool one_edit_apart(struct str a, struct str b)
-{
-    if (a.len > b.len + 1 || b.len > a.len + 1)
-        return false;
-    size_t n = a.len < b.len ? a.len : b.len;
-    size_t i = 0, j = 0;
-    while (i < n && a.ptr[i] == b.ptr[i])
-        i++;
-    while (j < n - i && a.ptr[a.len - 1 - j] == b.ptr[b.len - 1 - j])
-        j++;
-    size_t ra = a.len - i - j, rb = b.len - i - j;
-    if (ra + rb == 1 || (ra == 1 && rb == 1))
-        return true;
-    return ra == 2 && rb == 2 && a.ptr[i] == b.ptr[i + 1] && a.ptr[i + 1] == b.ptr[i];
-}
-
 static void split_tld(struct str d, struct str *name, struct str *tld)
 {
     size_t i = d.len;
@@ -650,13 +629,14 @@ static bool tld_is_real(struct str tld)
 }
 
 /*
- * Whether d is one edit from the provider domain p in a way worth
- * correcting: a misspelt TLD that is not a real TLD, or (fuzzy providers) a
- * misspelt name under the same TLD.
+ * Whether d is one edit (a byte inserted, deleted or replaced, or two
+ * neighbours swapped) from the provider domain p in a way worth correcting:
+ * a misspelt TLD that is not a real TLD, or (fuzzy providers) a misspelt
+ * name under the same TLD.
  */
 static bool near_provider(struct str d, struct str p, bool fuzzy)
 {
-    if (!one_edit_apart(d, p))
+    if (textdist_osa_bytes(d.ptr, d.len, p.ptr, p.len, 1) != 1)
         return false;
     struct str dn, dt, pn, pt;
     split_tld(d, &dn, &dt);

@@ -5,8 +5,8 @@
  * France, Germany and the UK, both genders) and kept sorted by key so a
  * lookup is one bsearch. Keys are lower-case ASCII with accents stripped; a
  * word is brought to that form on the stack (ASCII directly, other text
- * through utf8proc's per-character case folding and mark stripping, which
- * does not allocate), so lookups are thread-safe and malloc-free.
+ * through fold_utf8 of base/fold.h, without compatibility mapping), so
+ * lookups are thread-safe and malloc-free.
  */
 #include "clean/name_data.h"
 
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <utf8proc.h>
+#include "base/fold.h"
 
 /* Longest key: longer words are not first names. */
 #define KEY_MAX 24
@@ -438,73 +438,20 @@ const struct first_name first_names[] = {
 
 const size_t first_names_len = sizeof(first_names) / sizeof(first_names[0]);
 
-/* Letters that case folding and mark stripping leave non-ASCII. */
-static const char *fold_extra(int32_t cp)
-{
-    switch (cp) {
-    case 0x00E6: /* æ */
-        return "ae";
-    case 0x0153: /* œ */
-        return "oe";
-    case 0x00F8: /* ø */
-        return "o";
-    case 0x0142: /* ł */
-        return "l";
-    case 0x0111: /* đ */
-    case 0x00F0: /* ð */
-        return "d";
-    case 0x00FE: /* þ */
-        return "th";
-    case 0x0131: /* ı */
-        return "i";
-    default:
-        return NULL;
-    }
-}
-
-/* Append a folded code point to key; false when it is no ASCII letter or key is full. */
-static bool key_put(char *key, size_t *len, int32_t cp)
-{
-    const char *s = NULL;
-    char one[2] = {0, 0};
-    if (cp >= 'a' && cp <= 'z') {
-        one[0] = (char)cp;
-        s = one;
-    } else {
-        s = fold_extra(cp);
-    }
-    if (!s)
-        return false;
-    size_t n = strlen(s);
-    if (*len + n > KEY_MAX)
-        return false;
-    memcpy(key + *len, s, n);
-    *len += n;
-    return true;
-}
-
-/* Non-ASCII path: fold each code point (é -> e, ß -> ss, Ø -> o). */
+/* Non-ASCII path: fold the word (é -> e, ß -> ss, Ø -> o); false unless all of it is a-z. */
 static bool key_fold_utf8(const char *s, size_t n, char *key, size_t *len)
 {
-    const utf8proc_option_t opt = UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_DECOMPOSE;
-    size_t i = 0;
-    while (i < n) {
-        int32_t cp;
-        utf8proc_ssize_t k =
-            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
-        if (k <= 0)
+    int32_t cp[KEY_MAX + 1];
+    bool clean;
+    size_t m = fold_utf8(s, n, 0, cp, KEY_MAX + 1, &clean);
+    if (!clean || m > KEY_MAX)
+        return false;
+    for (size_t i = 0; i < m; i++) {
+        if (cp[i] < 'a' || cp[i] > 'z')
             return false;
-        i += (size_t)k;
-        int32_t dst[8];
-        int bound = 0;
-        utf8proc_ssize_t m = utf8proc_decompose_char(cp, dst, 8, opt, &bound);
-        if (m < 0 || m > 8)
-            return false;
-        for (utf8proc_ssize_t j = 0; j < m; j++) {
-            if (!key_put(key, len, dst[j]))
-                return false;
-        }
+        key[i] = (char)cp[i];
     }
+    *len = m;
     return true;
 }
 

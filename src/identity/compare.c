@@ -4,10 +4,8 @@
  * addresses.
  *
  * Every comparator first folds its UTF-8 input into an array of code points
- * on the stack: ASCII is lower-cased directly, anything else goes through
- * utf8proc's per-character decomposition with case folding, compatibility
- * mapping and mark stripping ("É" -> "e", "ß" -> "ss", "ĳ" -> "ij"), plus
- * the few letters Unicode does not decompose (ø, æ, œ, ł, đ, ð, þ, ı).
+ * on the stack with fold_utf8 (base/fold.h), compatibility mapping on:
+ * "É" -> "e", "ß" -> "ss", "ĳ" -> "ij", "ø" -> "o", "æ" -> "ae".
  * At most CP_MAX code points of a value are compared; the rest is ignored.
  * Invalid UTF-8 bytes are skipped. Nothing allocates, nothing is static and
  * mutable: every function is thread-safe.
@@ -19,6 +17,8 @@
 
 #include <utf8proc.h>
 
+#include "base/fold.h"
+#include "base/textdist.h"
 #include "identity/nicknames.h"
 
 #define CP_MAX 128 /* code points compared per value */
@@ -30,85 +30,10 @@ struct cps {
     int len;
 };
 
-/* Letters without a Unicode decomposition, spelled the way people type them. */
-static int fold_letter(int32_t c, int32_t out[2])
-{
-    switch (c) {
-    case 0xf8: /* ø */
-        out[0] = 'o';
-        return 1;
-    case 0xe6: /* æ */
-        out[0] = 'a';
-        out[1] = 'e';
-        return 2;
-    case 0x153: /* œ */
-        out[0] = 'o';
-        out[1] = 'e';
-        return 2;
-    case 0x142: /* ł */
-        out[0] = 'l';
-        return 1;
-    case 0x111: /* đ */
-    case 0xf0:  /* ð */
-        out[0] = 'd';
-        return 1;
-    case 0xfe: /* þ */
-        out[0] = 't';
-        out[1] = 'h';
-        return 2;
-    case 0x131: /* dotless ı */
-        out[0] = 'i';
-        return 1;
-    default:
-        out[0] = c;
-        return 1;
-    }
-}
-
-static void fold_push(struct cps *f, int32_t c)
-{
-    int32_t two[2];
-    int n = fold_letter(c, two);
-    for (int i = 0; i < n && f->len < CP_MAX; i++)
-        f->cp[f->len++] = two[i];
-}
-
-/* One non-ASCII code point: decomposed, case-folded, marks dropped. */
-static void fold_char(struct cps *f, int32_t c)
-{
-    utf8proc_int32_t buf[8];
-    int boundclass = 0;
-    utf8proc_option_t opt = (utf8proc_option_t)(UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT |
-                                                UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK);
-    utf8proc_ssize_t n = utf8proc_decompose_char(c, buf, 8, opt, &boundclass);
-    if (n < 0 || n > 8) /* not a character, or a ligature of many letters: dropped */
-        return;
-    for (utf8proc_ssize_t i = 0; i < n; i++)
-        fold_push(f, buf[i]);
-}
-
+/* At most CP_MAX code points; invalid bytes and unfoldable characters are skipped. */
 static void fold(const char *s, struct cps *f)
 {
-    f->len = 0;
-    if (!s)
-        return;
-    const uint8_t *p = (const uint8_t *)s;
-    while (*p && f->len < CP_MAX) {
-        if (*p < 0x80) {
-            int32_t c = *p++;
-            f->cp[f->len++] = c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-            continue;
-        }
-        utf8proc_int32_t c;
-        /* -1: reads at most 4 bytes and stops at the NUL, which never continues a sequence */
-        utf8proc_ssize_t n = utf8proc_iterate(p, -1, &c);
-        if (n <= 0) {
-            p++;
-            continue;
-        }
-        p += n;
-        fold_char(f, c);
-    }
+    f->len = s ? (int)fold_utf8(s, SIZE_MAX, FOLD_COMPAT, f->cp, CP_MAX, NULL) : 0;
 }
 
 /* A letter or digit (after folding). */
@@ -202,55 +127,12 @@ double cmp_jaro_winkler(const char *a, const char *b)
 
 /* ---- Damerau (optimal string alignment) ------------------------------- */
 
-static int min3(int x, int y, int z)
-{
-    int m = x < y ? x : y;
-    return m < z ? m : z;
-}
-
-/*
- * Three rows of the classic matrix. The minimum of a row never decreases
- * from one row to the next (a transposition costs at least the diagonal it
- * skips), so once it exceeds max the distance does too.
- */
 int cmp_damerau(const char *a, const char *b, int max)
 {
     struct cps fa, fb;
     fold(a, &fa);
     fold(b, &fb);
-    if (max < 0)
-        max = 0;
-    int la = fa.len, lb = fb.len;
-    if ((la > lb ? la - lb : lb - la) > max)
-        return max + 1;
-    if (!la || !lb)
-        return la + lb;
-
-    int rows[3][CP_MAX + 1];
-    int *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
-    for (int j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (int i = 1; i <= la; i++) {
-        cur[0] = i;
-        int row_min = i;
-        for (int j = 1; j <= lb; j++) {
-            int cost = fa.cp[i - 1] != fb.cp[j - 1];
-            int v = min3(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-            if (i > 1 && j > 1 && fa.cp[i - 1] == fb.cp[j - 2] && fa.cp[i - 2] == fb.cp[j - 1] &&
-                prev2[j - 2] + 1 < v)
-                v = prev2[j - 2] + 1;
-            cur[j] = v;
-            if (v < row_min)
-                row_min = v;
-        }
-        if (row_min > max)
-            return max + 1;
-        int *t = prev2;
-        prev2 = prev;
-        prev = cur;
-        cur = t;
-    }
-    return prev[lb] > max ? max + 1 : prev[lb];
+    return textdist_osa(fa.cp, (size_t)fa.len, fb.cp, (size_t)fb.len, max);
 }
 
 /* ---- words ------------------------------------------------------------ */

@@ -2,9 +2,9 @@
  * keys.c — folded names, our own phonetic code, and blocking keys (issue 4).
  *
  * key_name folds a name into words: ASCII is handled byte by byte, other
- * code points go through utf8proc_decompose_char (compatibility decomposition,
- * case folding, marks stripped) into a stack buffer, so there is no malloc.
- * Letters without a decomposition get a plain spelling (ø o, æ ae, ł l, ...).
+ * code points go through fold_cp of base/fold.h (compatibility decomposition,
+ * case folding, marks stripped, ø o, æ ae, ł l, ...; and ħ h here) into a
+ * stack buffer, so there is no malloc.
  * An apostrophe splits words but is remembered, so that "d'Hondt" loses its
  * elided particle while "O'Brien" joins up again as "obrien"; a separate
  * "Mac"/"Mc" joins the next word ("Mac Donald" = "MacDonald"). Particles
@@ -52,10 +52,11 @@
 
 #include <utf8proc.h>
 
+#include "base/fold.h"
+
 #define FOLD_CAP 256 /* folded bytes of a name considered */
 #define MAX_WORDS 32
-#define CODE_MAX 8    /* phonetic code length */
-#define DECOMP_MAX 18 /* longest compatibility decomposition (U+FDFA) */
+#define CODE_MAX 8 /* phonetic code length */
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -104,22 +105,6 @@ static bool in_list(const char *w, size_t n, const struct listword *list, size_t
             return true;
     return false;
 }
-
-/* Letters that keep their stroke or ligature after decomposition. */
-static const struct {
-    utf8proc_int32_t cp;
-    const char *ascii;
-} plain[] = {
-    {0x00F8, "o"},  /* ø */
-    {0x00E6, "ae"}, /* æ */
-    {0x0153, "oe"}, /* œ */
-    {0x0142, "l"},  /* ł */
-    {0x0111, "d"},  /* đ */
-    {0x00F0, "d"},  /* ð */
-    {0x00FE, "th"}, /* þ */
-    {0x0131, "i"},  /* dotless ı */
-    {0x0127, "h"},  /* ħ */
-};
 
 static bool is_apostrophe(utf8proc_int32_t cp)
 {
@@ -181,7 +166,7 @@ static void fold_ascii(struct folded *f, char c)
         fold_sep(f);
 }
 
-/* One code point of a decomposition (already case-folded, marks stripped). */
+/* One code point of fold_cp's result (case-folded, marks stripped, ø æ ... spelled out). */
 static void fold_decomposed(struct folded *f, utf8proc_int32_t cp)
 {
     if (cp < 0x80) {
@@ -192,12 +177,9 @@ static void fold_decomposed(struct folded *f, utf8proc_int32_t cp)
         fold_apostrophe(f);
         return;
     }
-    for (size_t i = 0; i < ARRAY_LEN(plain); i++) {
-        if (plain[i].cp == cp) {
-            for (const char *a = plain[i].ascii; *a; a++)
-                fold_letter(f, a, 1);
-            return;
-        }
+    if (cp == 0x0127) { /* ħ, which fold_cp leaves as it is */
+        fold_letter(f, "h", 1);
+        return;
     }
     utf8proc_category_t cat = utf8proc_category(cp);
     if (cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME)
@@ -214,8 +196,6 @@ static void fold_decomposed(struct folded *f, utf8proc_int32_t cp)
 
 static void fold(const char *in, struct folded *f)
 {
-    const utf8proc_option_t opts =
-        UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK;
     f->len = 0;
     f->n = 0;
     f->in_word = f->only_apos = f->apos_last = f->full = false;
@@ -238,14 +218,13 @@ static void fold(const char *in, struct folded *f)
             fold_apostrophe(f);
             continue;
         }
-        utf8proc_int32_t d[DECOMP_MAX];
-        int boundclass = 0;
-        utf8proc_ssize_t nd = utf8proc_decompose_char(cp, d, DECOMP_MAX, opts, &boundclass);
-        if (nd < 0 || nd > DECOMP_MAX) {
+        int32_t d[2 * FOLD_DECOMP_MAX];
+        int nd = fold_cp(cp, FOLD_COMPAT, d, FOLD_DECOMP_MAX);
+        if (nd < 0) {
             fold_sep(f);
             continue;
         }
-        for (utf8proc_ssize_t i = 0; i < nd; i++)
+        for (int i = 0; i < nd; i++)
             fold_decomposed(f, d[i]);
     }
 }
