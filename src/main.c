@@ -18,6 +18,7 @@ static const struct {
     {"quarantine", cmd_quarantine, "list, show and retry rows that were refused"},
     {"patterns", cmd_patterns, "list, add and remove the test-record patterns"},
     {"corrections", cmd_corrections, "list what cleaning changed in a profile, and undo a change"},
+    {"resolve", cmd_resolve, "match records into one profile per person (--dry-run for now)"},
     {"export", cmd_export, "export links: which profile each record is in (and vs a truth)"},
     {"check", cmd_check, "run one cleaning rule on values and show the result"},
     {"quality", cmd_quality, "the data-quality report: per source and field, before and after cleaning"},

@@ -21,6 +21,7 @@ int cmd_quarantine(int argc, char **argv);
 int cmd_patterns(int argc, char **argv);
 int cmd_corrections(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_resolve(int argc, char **argv);
 
 struct import;
 /* Print an import's (or a retry's) summary: text, or JSON on stdout. */

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "ingest/csvread.h"
 #include "report/links.h"
 #include "store/store.h"
 
@@ -57,49 +56,7 @@ static int on_link(void *ctx, const char *source, const char *external_id, int64
     return 0;
 }
 
-struct truth {
-    struct links_eval *eval;
-    int col[3]; /* source, external_id, person_id */
-    bool header;
-    struct errbuf *e;
-};
 
-static int on_truth(void *ctx, const struct csvr_row *row)
-{
-    struct truth *t = ctx;
-    if (!t->header) {
-        static const char *const names[] = {"source", "external_id", "person_id"};
-        for (int k = 0; k < 3; k++) {
-            t->col[k] = -1;
-            for (size_t i = 0; i < row->n; i++)
-                if (strcmp(row->field[i], names[k]) == 0)
-                    t->col[k] = (int)i;
-            if (t->col[k] < 0)
-                return err_set(t->e, ERR_INVALID, "the truth file has no column \"%s\"",
-                               names[k]);
-        }
-        t->header = true;
-        return 0;
-    }
-    for (int k = 0; k < 3; k++)
-        if ((size_t)t->col[k] >= row->n)
-            return 0;
-    links_eval_truth(t->eval, row->field[t->col[0]], row->field[t->col[1]],
-                     row->field[t->col[2]]);
-    return 0;
-}
-
-static int read_truth(const char *path, struct links_eval *eval, struct errbuf *e)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(e, ERR_IO, "cannot open %s: %s", path, strerror(errno));
-    struct truth t = {.eval = eval, .e = e};
-    struct csvr_opts o = {.delimiter = ','};
-    int rc = csvr_read(f, &o, on_truth, &t, e);
-    fclose(f);
-    return rc;
-}
 
 int cmd_export(int argc, char **argv)
 {
@@ -129,7 +86,7 @@ int cmd_export(int argc, char **argv)
     struct export x = {0};
     if (truth) {
         x.eval = links_eval_new();
-        if ((c = read_truth(truth, x.eval, &e))) {
+        if ((c = links_eval_read_truth(x.eval, truth, &e))) {
             cmd_fail("export links: --truth", c, e.msg);
             links_eval_free(x.eval);
             return c == ERR_INVALID ? 2 : 1;

@@ -8,11 +8,13 @@
  */
 #include "report/links.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/strmap.h"
+#include "ingest/csvread.h"
 #include "base/xalloc.h"
 
 struct links_eval {
@@ -140,4 +142,52 @@ static void sum_pairs(struct strmap *m, struct pairs *out)
 {
     memset(out, 0, sizeof(*out));
     strmap_each(m, add_pairs, out);
+}
+
+/* ---- a truth file ------------------------------------------------------------ */
+
+struct truth {
+    struct links_eval *eval;
+    int col[3]; /* source, external_id, person_id */
+    bool header;
+    struct errbuf *e;
+};
+
+static int on_truth(void *ctx, const struct csvr_row *row)
+{
+    struct truth *t = ctx;
+    if (!t->header) {
+        static const char *const names[] = {"source", "external_id", "person_id"};
+        for (int k = 0; k < 3; k++) {
+            t->col[k] = -1;
+            for (size_t i = 0; i < row->n; i++)
+                if (strcmp(row->field[i], names[k]) == 0)
+                    t->col[k] = (int)i;
+            if (t->col[k] < 0)
+                return err_set(t->e, ERR_INVALID, "the truth file has no column \"%s\"",
+                               names[k]);
+        }
+        t->header = true;
+        return 0;
+    }
+    for (int k = 0; k < 3; k++)
+        if ((size_t)t->col[k] >= row->n)
+            return 0;
+    links_eval_truth(t->eval, row->field[t->col[0]], row->field[t->col[1]],
+                     row->field[t->col[2]]);
+    return 0;
+}
+
+int links_eval_read_truth(struct links_eval *le, const char *path, struct errbuf *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    struct truth t = {.eval = le, .e = e};
+    struct csvr_opts o = {.delimiter = ','};
+    int rc = csvr_read(f, &o, on_truth, &t, e);
+    fclose(f);
+    if (!rc && !t.header)
+        rc = err_set(e, ERR_INVALID, "%s is empty: a header row is needed", path);
+    return rc;
 }

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "base/err.h"
+
 struct links_eval;
 
 struct links_eval *links_eval_new(void);
@@ -19,6 +21,12 @@ void links_eval_free(struct links_eval *le);
 /* The truth: record (source, external id) is person (any non-empty text). */
 void links_eval_truth(struct links_eval *le, const char *source, const char *external_id,
                       const char *person);
+
+/*
+ * Read a truth CSV with the columns source, external_id, person_id (others
+ * ignored), as `rondo gen` writes truth.csv. ERR_IO / ERR_INVALID with e.
+ */
+int links_eval_read_truth(struct links_eval *le, const char *path, struct errbuf *e);
 
 /* What rondo made of it: record (source, external id) is in profile. */
 void links_eval_link(struct links_eval *le, const char *source, const char *external_id,

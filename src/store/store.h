@@ -400,6 +400,16 @@ int store_links(struct store *s,
                           int64_t profile_id),
                 void *ctx, struct errbuf *e);
 
+/*
+ * Every current record for matching: fn(ctx, raw id, profile id, source,
+ * external id, cleaned JSON or NULL), oldest first; *count first.
+ */
+int store_match_records(struct store *s, int64_t *count,
+                        int (*fn)(void *ctx, int64_t raw_id, int64_t profile_id,
+                                  const char *source, const char *external_id,
+                                  const char *cleaned),
+                        void *ctx, struct errbuf *e);
+
 /* ---- reads -------------------------------------------------------------- */
 
 /*

@@ -501,3 +501,35 @@ int store_links(struct store *s,
         return stop;
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_dberr(s, e, "reading the links");
 }
+
+/* ---- records for matching ------------------------------------------------------- */
+
+static const char SQL_MATCH_RECORDS[] =
+    "SELECT id, profile_id, source, external_id, cleaned FROM raw_records"
+    " WHERE superseded_at IS NULL AND external_id IS NOT NULL ORDER BY id";
+static const char SQL_MATCH_COUNT[] =
+    "SELECT count(*) FROM raw_records WHERE superseded_at IS NULL AND external_id IS NOT NULL";
+
+int store_match_records(struct store *s, int64_t *count,
+                        int (*fn)(void *ctx, int64_t raw_id, int64_t profile_id,
+                                  const char *source, const char *external_id,
+                                  const char *cleaned),
+                        void *ctx, struct errbuf *e)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_MATCH_COUNT);
+    int rc = sqlite3_step(st);
+    *count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return store_dberr(s, e, "counting the records");
+    st = store_stmt(s, SQL_MATCH_RECORDS);
+    int stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                  (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+                  store_col_text(st, 4));
+    sqlite3_reset(st);
+    if (stop)
+        return stop;
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_dberr(s, e, "reading the records");
+}

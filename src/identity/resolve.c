@@ -1,0 +1,318 @@
+/*
+ * resolve.c — the whole-workspace matching pass (resolve.h).
+ *
+ * Memory stays flat per record: the records' strings in one arena, the
+ * blocking keys as 64-bit hashes sorted with their record index, the
+ * candidate pairs as sorted (i, j) numbers, their comparison vectors as
+ * 7 bytes each. Clusters are a union-find with member lists, so checking
+ * two clusters for a conflict walks their (few) members.
+ */
+#include "identity/resolve.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/clock.h"
+#include "base/xalloc.h"
+#include "identity/keys.h"
+#include "identity/pair.h"
+
+struct rec {
+    struct match_rec m;
+    const char *source, *external_id;
+    int64_t profile_id;
+};
+
+struct resolve {
+    struct arena mem;
+    struct rec *recs;
+    size_t n, cap;
+    int32_t *parent, *next, *size; /* union-find with member lists */
+};
+
+struct keyed {
+    uint64_t hash;
+    uint32_t rec;
+};
+
+void resolve_free(struct resolve *rv)
+{
+    if (!rv)
+        return;
+    arena_release(&rv->mem);
+    free(rv->recs);
+    free(rv->parent);
+    free(rv->next);
+    free(rv->size);
+    free(rv);
+}
+
+static const char *field(struct arena *a, json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v && *v ? arena_strdup(a, v) : NULL;
+}
+
+static int on_record(void *ctx, int64_t raw_id, int64_t profile_id, const char *source,
+                     const char *external_id, const char *cleaned)
+{
+    (void)raw_id;
+    struct resolve *rv = ctx;
+    if (rv->n == rv->cap) {
+        rv->cap = rv->cap ? rv->cap * 2 : 4096;
+        rv->recs = xrealloc(rv->recs, rv->cap * sizeof(*rv->recs));
+    }
+    struct rec *r = &rv->recs[rv->n];
+    memset(r, 0, sizeof(*r));
+    r->profile_id = profile_id;
+    r->source = arena_strdup(&rv->mem, source);
+    r->external_id = arena_strdup(&rv->mem, external_id);
+    json_t *o = cleaned ? json_loads(cleaned, 0, NULL) : NULL;
+    if (o) {
+        struct arena *a = &rv->mem;
+        r->m = (struct match_rec){
+            .first_name = field(a, o, "first_name"), .last_name = field(a, o, "last_name"),
+            .gender = field(a, o, "gender"), .birth_date = field(a, o, "birth_date"),
+            .email = field(a, o, "email"), .phone = field(a, o, "phone"),
+            .street = field(a, o, "street"), .house_number = field(a, o, "house_number"),
+            .postal_code = field(a, o, "postal_code"), .city = field(a, o, "city"),
+            .country = field(a, o, "country"),
+        };
+        json_decref(o);
+    }
+    rv->n++;
+    return rv->mem.failed ? ERR_NOMEM : 0;
+}
+
+static uint64_t hash_key(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static int keyed_cmp(const void *pa, const void *pb)
+{
+    const struct keyed *a = pa, *b = pb;
+    return a->hash < b->hash ? -1 : a->hash > b->hash ? 1 : (a->rec > b->rec) - (a->rec < b->rec);
+}
+
+static int u64_cmp(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return (a > b) - (a < b);
+}
+
+static int32_t find(struct resolve *rv, int32_t x)
+{
+    while (rv->parent[x] != x) {
+        rv->parent[x] = rv->parent[rv->parent[x]];
+        x = rv->parent[x];
+    }
+    return x;
+}
+
+/* Join two roots' member lists and trees. */
+static void join(struct resolve *rv, int32_t a, int32_t b)
+{
+    if (rv->size[a] < rv->size[b]) {
+        int32_t t = a;
+        a = b;
+        b = t;
+    }
+    rv->parent[b] = a;
+    rv->size[a] += rv->size[b];
+    int32_t last = a;
+    while (rv->next[last] >= 0)
+        last = rv->next[last];
+    rv->next[last] = b;
+}
+
+/* True when some record of cluster a clearly conflicts with some record of cluster b. */
+static bool clusters_conflict(struct resolve *rv, int32_t a, int32_t b)
+{
+    if ((int64_t)rv->size[a] * rv->size[b] > 400)
+        return true; /* too big to check: a cluster that large is suspect anyway */
+    for (int32_t x = a; x >= 0; x = rv->next[x])
+        for (int32_t y = b; y >= 0; y = rv->next[y])
+            if (pair_conflict(&rv->recs[x].m, &rv->recs[y].m))
+                return true;
+    return false;
+}
+
+struct edge {
+    double p;
+    uint32_t i, j;
+};
+
+static int edge_cmp(const void *pa, const void *pb)
+{
+    const struct edge *a = pa, *b = pb;
+    return a->p < b->p ? 1 : a->p > b->p ? -1 : 0;
+}
+
+static double secs_since(int64_t t0)
+{
+    return (double)(clock_mono_us() - t0) / 1e6;
+}
+
+int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **out,
+                struct resolve_result *r, struct errbuf *e)
+{
+    memset(r, 0, sizeof(*r));
+    double merge_at = o && o->merge_at > 0 ? o->merge_at : 0.99;
+    double review_at = o && o->review_at > 0 ? o->review_at : 0.80;
+    int max_bucket = o && o->max_bucket > 0 ? o->max_bucket : 200;
+    struct resolve *rv = xcalloc(1, sizeof(*rv));
+    arena_init(&rv->mem, (size_t)1 << 36);
+
+    /* 1. the records */
+    int64_t t0 = clock_mono_us(), total;
+    int rc = store_match_records(s, &total, on_record, rv, e);
+    if (rc) {
+        resolve_free(rv);
+        return rc == ERR_NOMEM ? err_set(e, rc, "out of memory for the records") : rc;
+    }
+    r->records = (int64_t)rv->n;
+    r->seconds_load = secs_since(t0);
+
+    /* 2. blocking: keys sorted, pairs within each bucket */
+    t0 = clock_mono_us();
+    struct keyed *keys = xcalloc(rv->n * KEY_MAX + 1, sizeof(*keys));
+    size_t nkeys = 0;
+    for (size_t i = 0; i < rv->n; i++) {
+        const struct match_rec *m = &rv->recs[i].m;
+        struct key_record kr = {m->first_name, m->last_name, m->birth_date, m->email, m->phone,
+                                m->street,     m->house_number, m->postal_code, m->country};
+        char k[KEY_MAX][KEY_LEN];
+        int nk = key_blocking(&kr, k);
+        for (int j = 0; j < nk; j++)
+            keys[nkeys++] = (struct keyed){hash_key(k[j]), (uint32_t)i};
+    }
+    qsort(keys, nkeys, sizeof(*keys), keyed_cmp);
+    r->keys = (int64_t)nkeys;
+    size_t npairs = 0, pcap = 1024;
+    uint64_t *pairs = xmalloc(pcap * sizeof(*pairs));
+    for (size_t a = 0; a < nkeys;) {
+        size_t b = a;
+        while (b < nkeys && keys[b].hash == keys[a].hash)
+            b++;
+        if (b - a > (size_t)max_bucket) {
+            r->buckets_skipped++;
+        } else {
+            for (size_t x = a; x < b; x++)
+                for (size_t y = x + 1; y < b; y++) {
+                    if (keys[x].rec == keys[y].rec)
+                        continue;
+                    if (npairs == pcap) {
+                        pcap *= 2;
+                        pairs = xrealloc(pairs, pcap * sizeof(*pairs));
+                    }
+                    uint32_t i = keys[x].rec, j = keys[y].rec;
+                    pairs[npairs++] = i < j ? (uint64_t)i << 32 | j : (uint64_t)j << 32 | i;
+                }
+        }
+        a = b;
+    }
+    free(keys);
+    qsort(pairs, npairs, sizeof(*pairs), u64_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < npairs; i++)
+        if (!u || pairs[i] != pairs[u - 1])
+            pairs[u++] = pairs[i];
+    npairs = u;
+    r->candidates = (int64_t)npairs;
+    r->seconds_block = secs_since(t0);
+
+    /* 3. comparison vectors */
+    t0 = clock_mono_us();
+    int8_t *gamma = xmalloc((npairs ? npairs : 1) * PAIR_NFIELDS);
+    for (size_t p = 0; p < npairs; p++) {
+        pair_compare(&rv->recs[pairs[p] >> 32].m, &rv->recs[pairs[p] & 0xffffffffu].m,
+                     gamma + p * PAIR_NFIELDS);
+        if (o && o->progress && (p & 0xffff) == 0)
+            o->progress(o->ctx, "comparing", (int64_t)p, (int64_t)npairs);
+    }
+    r->seconds_compare = secs_since(t0);
+
+    /* 4. the model, from the data */
+    t0 = clock_mono_us();
+    fs_model_init(&r->model, pair_nlevels, PAIR_NFIELDS);
+    if (npairs && (rc = fs_em(&r->model, gamma, npairs, 200, 1e-6, &r->em_iterations))) {
+        free(gamma);
+        free(pairs);
+        resolve_free(rv);
+        return err_set(e, rc, "estimating the match model failed");
+    }
+    r->seconds_em = secs_since(t0);
+
+    /* 5. clusters: records of one profile together, then the best pairs first */
+    t0 = clock_mono_us();
+    rv->parent = xmalloc((rv->n ? rv->n : 1) * sizeof(*rv->parent));
+    rv->next = xmalloc((rv->n ? rv->n : 1) * sizeof(*rv->next));
+    rv->size = xmalloc((rv->n ? rv->n : 1) * sizeof(*rv->size));
+    for (size_t i = 0; i < rv->n; i++) {
+        rv->parent[i] = (int32_t)i;
+        rv->next[i] = -1;
+        rv->size[i] = 1;
+    }
+    /* records already in one profile start in one cluster */
+    struct keyed *byprof = xmalloc((rv->n ? rv->n : 1) * sizeof(*byprof));
+    for (size_t i = 0; i < rv->n; i++)
+        byprof[i] = (struct keyed){(uint64_t)rv->recs[i].profile_id, (uint32_t)i};
+    qsort(byprof, rv->n, sizeof(*byprof), keyed_cmp);
+    for (size_t i = 1; i < rv->n; i++) {
+        if (byprof[i].hash != byprof[i - 1].hash)
+            continue;
+        int32_t a = find(rv, (int32_t)byprof[i - 1].rec), b = find(rv, (int32_t)byprof[i].rec);
+        if (a != b)
+            join(rv, a, b);
+    }
+    free(byprof);
+    struct edge *edges = xmalloc((npairs ? npairs : 1) * sizeof(*edges));
+    size_t nedges = 0;
+    for (size_t p = 0; p < npairs; p++) {
+        double prob = fs_probability(&r->model, gamma + p * PAIR_NFIELDS);
+        enum fs_decision d = fs_decide(prob, merge_at, review_at);
+        if (d == FS_REVIEW)
+            r->reviews++;
+        if (d == FS_MERGE)
+            edges[nedges++] = (struct edge){prob, (uint32_t)(pairs[p] >> 32),
+                                            (uint32_t)(pairs[p] & 0xffffffffu)};
+    }
+    free(gamma);
+    free(pairs);
+    qsort(edges, nedges, sizeof(*edges), edge_cmp);
+    for (size_t k = 0; k < nedges; k++) {
+        int32_t a = find(rv, (int32_t)edges[k].i), b = find(rv, (int32_t)edges[k].j);
+        if (a == b)
+            continue;
+        if (clusters_conflict(rv, a, b)) {
+            r->refused_conflicts++;
+            continue;
+        }
+        join(rv, a, b);
+        r->merges++;
+    }
+    free(edges);
+    for (size_t i = 0; i < rv->n; i++)
+        r->clusters += find(rv, (int32_t)i) == (int32_t)i;
+    r->seconds_cluster = secs_since(t0);
+    *out = rv;
+    return 0;
+}
+
+void resolve_each(const struct resolve *rv,
+                  void (*fn)(void *ctx, const char *source, const char *external_id,
+                             int64_t cluster),
+                  void *ctx)
+{
+    struct resolve *m = (struct resolve *)rv;
+    for (size_t i = 0; i < rv->n; i++)
+        fn(ctx, rv->recs[i].source, rv->recs[i].external_id, find(m, (int32_t)i));
+}
