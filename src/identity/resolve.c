@@ -10,8 +10,10 @@
 #include "identity/resolve.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/clock.h"
@@ -145,6 +147,29 @@ static bool clusters_conflict(struct resolve *rv, int32_t a, int32_t b)
     return false;
 }
 
+/* A slice of the candidate pairs to compare (the first one reports progress). */
+struct compare_job {
+    const struct resolve *rv;
+    const uint64_t *pairs;
+    int8_t *gamma;
+    size_t from, to;
+    const struct resolve_opts *o;
+    size_t total;
+};
+
+static void *compare_range(void *arg)
+{
+    struct compare_job *j = arg;
+    for (size_t p = j->from; p < j->to; p++) {
+        pair_compare(&j->rv->recs[j->pairs[p] >> 32].m,
+                     &j->rv->recs[j->pairs[p] & 0xffffffffu].m, j->gamma + p * PAIR_NFIELDS);
+        if (j->o && j->o->progress && (p & 0xffff) == 0)
+            j->o->progress(j->o->ctx, "comparing", (int64_t)(p - j->from),
+                           (int64_t)(j->to - j->from));
+    }
+    return NULL;
+}
+
 struct edge {
     double p;
     uint32_t i, j;
@@ -229,15 +254,23 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
     r->candidates = (int64_t)npairs;
     r->seconds_block = secs_since(t0);
 
-    /* 3. comparison vectors */
+    /* 3. comparison vectors, on every core */
     t0 = clock_mono_us();
     int8_t *gamma = xmalloc((npairs ? npairs : 1) * PAIR_NFIELDS);
-    for (size_t p = 0; p < npairs; p++) {
-        pair_compare(&rv->recs[pairs[p] >> 32].m, &rv->recs[pairs[p] & 0xffffffffu].m,
-                     gamma + p * PAIR_NFIELDS);
-        if (o && o->progress && (p & 0xffff) == 0)
-            o->progress(o->ctx, "comparing", (int64_t)p, (int64_t)npairs);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int nthreads = ncpu < 1 ? 1 : ncpu > 16 ? 16 : (int)ncpu;
+    struct compare_job jobs[16];
+    pthread_t th[16];
+    for (int t = 0; t < nthreads; t++) {
+        jobs[t] = (struct compare_job){rv, pairs, gamma, npairs * (size_t)t / (size_t)nthreads,
+                                       npairs * (size_t)(t + 1) / (size_t)nthreads,
+                                       t == 0 ? o : NULL, npairs};
+        if (t > 0 && pthread_create(&th[t], NULL, compare_range, &jobs[t]) != 0)
+            BUG("cannot start a comparing thread");
     }
+    compare_range(&jobs[0]);
+    for (int t = 1; t < nthreads; t++)
+        pthread_join(th[t], NULL);
     r->seconds_compare = secs_since(t0);
 
     /* 4. the model, from the data */
