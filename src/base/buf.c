@@ -147,3 +147,18 @@ char *buf_detach(struct buf *b, size_t *len)
     buf_init(b, b->max);
     return p;
 }
+
+int buf_add_json_member(struct buf *b, bool *first, const char *key, const char *value)
+{
+    if (!value)
+        return 0;
+    int rc = buf_adds(b, *first ? "\"" : ",\"");
+    *first = false;
+    if (!rc)
+        rc = buf_add_json_escaped(b, key, strlen(key));
+    if (!rc)
+        rc = buf_adds(b, "\":\"");
+    if (!rc)
+        rc = buf_add_json_escaped(b, value, strlen(value));
+    return rc ? rc : buf_addch(b, '"');
+}

@@ -10,6 +10,7 @@
 #define RONDO_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define BUF_MAX_DEFAULT ((size_t)64 << 20) /* 64 MiB */
@@ -42,6 +43,13 @@ int buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 
 /* Append s with JSON string escaping, without the surrounding quotes. */
 int buf_add_json_escaped(struct buf *b, const char *s, size_t n);
+
+/*
+ * Append "key":"value" (both escaped) to an object being written, with the
+ * comma before it unless *first, which it then clears. A NULL value adds
+ * nothing.
+ */
+int buf_add_json_member(struct buf *b, bool *first, const char *key, const char *value);
 
 /* Take the contents: returns a malloc'd string the caller frees; b is left empty. */
 char *buf_detach(struct buf *b, size_t *len);

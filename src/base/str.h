@@ -45,6 +45,19 @@ static inline bool str_starts_with(struct str a, const char *prefix)
     return a.len >= n && memcmp(a.ptr, prefix, n) == 0;
 }
 
+/* FNV-1a 64-bit, continued from h (STR_FNV1A_INIT to start): a fast hash, not a keyed one. */
+#define STR_FNV1A_INIT 14695981039346656037ULL
+
+static inline uint64_t str_fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
 /* Case-insensitive ASCII equality. */
 bool str_eq_nocase(struct str a, const char *s);
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fold.h"
 #include "base/xalloc.h"
 #include "clean/email.h"
 
@@ -36,26 +37,16 @@ static const struct {
     {"it", "it"}, {"ita", "it"}, {"italian", "it"}, {"italiano", "it"},
 };
 
-/* Lower-case ASCII letters of in, dropping accents' UTF-8 lead bytes crudely: enough for keys. */
+/* The letters a-z of in, folded (case and accents aside): "Français" -> "francais". */
 static size_t ascii_key(const char *in, char *out, size_t cap)
 {
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p && n + 1 < cap; p++) {
-        if (*p == 0xC3 && p[1]) { /* Latin-1 supplement letters: ç é è ê ë ö ü ... */
-            static const char fold[] = "aaaaaaaceeeeiiiidnooooo/ouuuuyty";
-            unsigned char c = p[1];
-            if (c >= 0xA0 && c <= 0xBF)
-                out[n++] = fold[c - 0xA0];
-            else if (c >= 0x80 && c <= 0x9F)
-                out[n++] = fold[c - 0x80];
-            p++;
-            continue;
-        }
-        if (isalpha(*p))
-            out[n++] = (char)tolower(*p);
-    }
-    out[n] = 0;
-    return n;
+    int32_t cps[64];
+    size_t n = fold_utf8(in, SIZE_MAX, 0, cps, sizeof(cps) / sizeof(cps[0]), NULL), k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap; i++)
+        if (cps[i] >= 'a' && cps[i] <= 'z')
+            out[k++] = (char)cps[i];
+    out[k] = 0;
+    return k;
 }
 
 int clean_language(const struct clean_ctx *c, const char *in, struct clean_result *out)

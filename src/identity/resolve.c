@@ -17,6 +17,7 @@
 
 #include "base/arena.h"
 #include "base/clock.h"
+#include "base/str.h"
 #include "base/xalloc.h"
 #include "identity/keys.h"
 #include "identity/pair.h"
@@ -88,15 +89,6 @@ static int on_record(void *ctx, int64_t raw_id, int64_t profile_id, const char *
     return rv->mem.failed ? ERR_NOMEM : 0;
 }
 
-static uint64_t hash_key(const char *s)
-{
-    uint64_t h = 14695981039346656037ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 static int keyed_cmp(const void *pa, const void *pb)
 {
@@ -217,7 +209,7 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
         char k[KEY_MAX][KEY_LEN];
         int nk = key_blocking(&kr, k);
         for (int j = 0; j < nk; j++)
-            keys[nkeys++] = (struct keyed){hash_key(k[j]), (uint32_t)i};
+            keys[nkeys++] = (struct keyed){str_fnv1a(STR_FNV1A_INIT, k[j], strlen(k[j])), (uint32_t)i};
     }
     qsort(keys, nkeys, sizeof(*keys), keyed_cmp);
     r->keys = (int64_t)nkeys;

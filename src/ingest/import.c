@@ -20,6 +20,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/str.h"
 #include "base/strmap.h"
 #include "base/xalloc.h"
 #include "ingest/ingest.h"
@@ -251,6 +252,7 @@ struct import {
     /* profiles: the source's current records, known before the rows are read */
     uint64_t header_hash; /* the mapping and the header's columns: part of every row hash */
     struct strmap *pending; /* ids of this source and table waiting in the quarantine */
+    char kind[48];          /* "import:<table>", the quarantine's kind of its rows */
     bool indexed;
     bool index_full; /* new ids no longer fit: rows after that ask the store */
     struct strmap *index; /* external id -> struct known */
@@ -291,14 +293,6 @@ struct import_item {
     struct store_consent consent;
 };
 
-static uint64_t fnv(uint64_t h, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 static int override_cmp(const void *a, const void *b)
 {
@@ -312,21 +306,22 @@ struct import *import_new(const char *source, enum import_table t, const struct 
     struct import *im = xcalloc(1, sizeof(*im));
     im->source = xstrdup(source);
     im->table = t;
+    snprintf(im->kind, sizeof(im->kind), "import:%s", tables[t].name);
     im->map = map;
     im->patterns = patterns;
     im->now = now;
     buf_init(&im->unmapped, 0);
-    uint64_t h = fnv(14695981039346656037ULL, tables[t].name, strlen(tables[t].name));
+    uint64_t h = str_fnv1a(STR_FNV1A_INIT, tables[t].name, strlen(tables[t].name));
     for (size_t i = 0; map && i < map->npairs; i++) {
-        h = fnv(h, map->column[i], strlen(map->column[i]) + 1);
-        h = fnv(h, map->field[i], strlen(map->field[i]) + 1);
+        h = str_fnv1a(h, map->column[i], strlen(map->column[i]) + 1);
+        h = str_fnv1a(h, map->field[i], strlen(map->field[i]) + 1);
     }
     /* every option that changes how a value is read is part of the row's hash */
     if (map) {
         const char *opts[] = {map->locale, map->country, map->currency};
         for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-            h = opts[i] ? fnv(h, opts[i], strlen(opts[i]) + 1) : fnv(h, "\x01", 1);
-        h = fnv(h, &map->decimal, 1); /* delimiter and encoding show in the fields themselves */
+            h = opts[i] ? str_fnv1a(h, opts[i], strlen(opts[i]) + 1) : str_fnv1a(h, "\x01", 1);
+        h = str_fnv1a(h, &map->decimal, 1); /* delimiter and encoding show in the fields themselves */
     }
     im->map_hash = h;
 
@@ -424,6 +419,11 @@ static void index_note_new(struct import *im, const char *ext)
         im->index_full = true;
 }
 
+const char *import_kind(const struct import *im)
+{
+    return im->kind;
+}
+
 const struct import_stats *import_stats(const struct import *im)
 {
     return &im->st;
@@ -517,7 +517,7 @@ int import_header(struct import *im, char *const *names, size_t n, struct errbuf
     /* a renamed column changes how rows are read: it is part of each row's hash */
     im->header_hash = im->map_hash;
     for (size_t i = 0; i < n; i++)
-        im->header_hash = fnv(im->header_hash, im->cols[i].name, strlen(im->cols[i].name) + 1);
+        im->header_hash = str_fnv1a(im->header_hash, im->cols[i].name, strlen(im->cols[i].name) + 1);
     /* every column the mapping names must be in the file */
     for (size_t k = 0; m && k < m->npairs; k++) {
         bool found = false;
@@ -703,14 +703,6 @@ static int parse_when(const struct import *im, struct arena *a, const char *v, i
     return time_parse_iso8601(iso, ms);
 }
 
-static void put_json_member(struct buf *b, const char *k, const char *v, bool first)
-{
-    buf_adds(b, first ? "\"" : ",\"");
-    buf_add_json_escaped(b, k, strlen(k));
-    buf_adds(b, "\":\"");
-    buf_add_json_escaped(b, v, strlen(v));
-    buf_addch(b, '"');
-}
 
 static uint32_t keep_mask(const struct import *im, const char *ext)
 {
@@ -911,10 +903,11 @@ void import_prepare(struct import *im, struct import_batch *b, char *const *fiel
     uint64_t h = im->header_hash;
     const char *val[F_COUNT] = {0};
     json_t *attrs = NULL;
+    bool first = true;
     for (size_t i = 0; i < n && i < im->ncols; i++) {
         const struct column *c = &im->cols[i];
-        put_json_member(&p, c->name, fields[i], i == 0);
-        h = fnv(h, fields[i], strlen(fields[i]) + 1);
+        buf_add_json_member(&p, &first, c->name, fields[i]);
+        h = str_fnv1a(h, fields[i], strlen(fields[i]) + 1);
         for (int k = 0; k < MAX_TARGETS && c->target[k] != F_NONE; k++)
             if (!val[c->target[k]] || !*val[c->target[k]])
                 val[c->target[k]] = fields[i];
@@ -1210,12 +1203,10 @@ static int store_item(struct store *s, struct import *im, struct import_item *it
 
 static int quarantine_item(struct store *s, struct import *im, struct import_item *it)
 {
-    char kind[48];
-    snprintf(kind, sizeof(kind), "import:%s", tables[im->table].name);
     if (it->retry_id)
         return store_quarantine_reason(s, it->retry_id, it->reason_class, it->reason, it->field);
     bool again;
-    return store_quarantine_row(s, im->source, kind, it->reason_class,
+    return store_quarantine_row(s, im->source, im->kind, it->reason_class,
                                 it->reason ? it->reason : it->reason_class, it->field,
                                 it->external_id, it->payload ? it->payload : "", im->now, &again);
 }
@@ -1305,18 +1296,17 @@ static int note_pending(void *ctx, const char *external_id)
 static int resolve_earlier(struct store *s, struct import *im, const struct import_item *it,
                            enum outcome o)
 {
-    char kind[48];
-    snprintf(kind, sizeof(kind), "import:%s", tables[im->table].name);
     if (!im->pending) { /* read once: most imports find none, and then cost nothing */
         im->pending = strmap_new_growable(64, 1);
-        int rc = store_quarantine_pending_keys(s, im->source, kind, note_pending, im->pending);
+        int rc = store_quarantine_pending_keys(s, im->source, im->kind, note_pending,
+                                               im->pending);
         if (rc)
             return rc;
     }
     if ((o != OUT_IMPORTED && o != OUT_UPDATED) || it->retry_id || !it->external_id ||
         !strmap_get(im->pending, it->external_id))
         return 0;
-    return store_quarantine_resolve_key(s, im->source, kind, it->external_id, im->now);
+    return store_quarantine_resolve_key(s, im->source, im->kind, it->external_id, im->now);
 }
 
 static int apply_rows(struct store *s, struct import *im, struct import_batch *b, bool alone,

@@ -116,6 +116,9 @@ void import_prepare(struct import *im, struct import_batch *b, char *const *fiel
 int import_apply(struct store *s, struct import *im, struct import_batch *b, struct errbuf *e);
 
 const struct import_stats *import_stats(const struct import *im);
+
+/* The quarantine's kind of this import's rows: "import:<table>". */
+const char *import_kind(const struct import *im);
 struct import_stats *import_stats_mut(struct import *im);
 
 /* Count a row converted from Latin-1. */

@@ -255,14 +255,12 @@ int import_retry(struct store *s, const char *source, enum import_table table, i
     json_t *overrides = NULL;
     int rc = load_context(s, source, &pat, &overrides, e);
     struct import *im = import_new(source, table, map, &pat, overrides, clock_now());
-    char kind[48];
-    snprintf(kind, sizeof(kind), "import:%s", import_table_name(table));
     struct import_batch b;
     import_batch_init(&b, 1);
     int64_t after = 0;
     while (!rc) {
         json_t *rows;
-        if ((rc = store_quarantine_pending(s, source, kind, id, after, 500, &rows, e)))
+        if ((rc = store_quarantine_pending(s, source, import_kind(im), id, after, 500, &rows, e)))
             break;
         if (!json_array_size(rows)) {
             json_decref(rows);

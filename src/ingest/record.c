@@ -35,17 +35,6 @@ int ingest_load_patterns(struct store *s, struct clean_patterns *p, struct errbu
     return 0;
 }
 
-static void add_member(struct buf *b, bool *first, const char *key, const char *value)
-{
-    if (!value)
-        return;
-    buf_adds(b, *first ? "\"" : ",\"");
-    *first = false;
-    buf_adds(b, key);
-    buf_adds(b, "\":\"");
-    buf_add_json_escaped(b, value, strlen(value));
-    buf_addch(b, '"');
-}
 
 static const char *buf_to_arena(struct arena *a, struct buf *b)
 {
@@ -62,19 +51,19 @@ int ingest_record_texts(struct arena *a, const struct clean_output *co, const ch
     bool first = true;
     buf_addch(&b, '{');
     for (int f = 0; f < PF_COUNT; f++)
-        add_member(&b, &first, profile_field_name((enum profile_field)f), co->fields[f]);
-    add_member(&b, &first, "email_alt", co->email_alt);
-    add_member(&b, &first, "mobile", co->mobile);
+        buf_add_json_member(&b, &first, profile_field_name((enum profile_field)f), co->fields[f]);
+    buf_add_json_member(&b, &first, "email_alt", co->email_alt);
+    buf_add_json_member(&b, &first, "mobile", co->mobile);
     if (co->email_flags & CLEAN_ROLE)
-        add_member(&b, &first, "email_role", "true");
+        buf_add_json_member(&b, &first, "email_role", "true");
     if (co->email_flags & CLEAN_DISPOSABLE)
-        add_member(&b, &first, "email_disposable", "true");
+        buf_add_json_member(&b, &first, "email_disposable", "true");
     if (co->corrected) {
         buf_adds(&b, first ? "\"given\":{" : ",\"given\":{");
         bool fg = true;
         for (int f = 0; f < PF_COUNT; f++)
             if (co->given[f])
-                add_member(&b, &fg, profile_field_name((enum profile_field)f), co->given[f]);
+                buf_add_json_member(&b, &fg, profile_field_name((enum profile_field)f), co->given[f]);
         buf_addch(&b, '}');
         first = false;
     }
@@ -82,7 +71,7 @@ int ingest_record_texts(struct arena *a, const struct clean_output *co, const ch
         buf_adds(&b, first ? "\"invalid\":{" : ",\"invalid\":{");
         bool f2 = true;
         for (int i = 0; i < co->ninvalid; i++)
-            add_member(&b, &f2, profile_field_name(co->invalid[i].field), co->invalid[i].reason);
+            buf_add_json_member(&b, &f2, profile_field_name(co->invalid[i].field), co->invalid[i].reason);
         buf_addch(&b, '}');
     }
     buf_addch(&b, '}');
@@ -96,10 +85,10 @@ int ingest_record_texts(struct arena *a, const struct clean_output *co, const ch
             const struct clean_record_fix *x = &co->fixes[i];
             bool f3 = true;
             buf_adds(&b, i ? ",{" : "{");
-            add_member(&b, &f3, "field", profile_field_name(x->field));
-            add_member(&b, &f3, "rule", x->rule);
-            add_member(&b, &f3, "before", x->before);
-            add_member(&b, &f3, "after", x->after);
+            buf_add_json_member(&b, &f3, "field", profile_field_name(x->field));
+            buf_add_json_member(&b, &f3, "rule", x->rule);
+            buf_add_json_member(&b, &f3, "before", x->before);
+            buf_add_json_member(&b, &f3, "after", x->after);
             buf_addch(&b, '}');
         }
         buf_addch(&b, ']');
