@@ -201,5 +201,45 @@ static const char m003[] =
     "CREATE INDEX quarantine_pending ON quarantine(source, kind, external_id)"
     "  WHERE resolved_at IS NULL;";
 
-const char *const store_migrations[] = {m001, m002, m003};
+/*
+ * Identity resolution (issue 4). origin_id remembers the profile a row
+ * belonged to before its first merge (NULL: never moved, the origin is
+ * profile_id), so an unmerge moves exactly those rows back. The merge log
+ * keeps both profiles as they were (snapshot) and when a merge was undone.
+ * matches is the review queue (and the pairs a person rejected); match_keys
+ * the blocking index that real-time matching looks records up in; settings
+ * the workspace's configuration (survivorship rules, the match model).
+ */
+static const char m004[] =
+    "ALTER TABLE identities ADD COLUMN origin_id INTEGER;"
+    "ALTER TABLE raw_records ADD COLUMN origin_id INTEGER;"
+    "ALTER TABLE events ADD COLUMN origin_id INTEGER;"
+    "ALTER TABLE orders ADD COLUMN origin_id INTEGER;"
+    "ALTER TABLE consent_history ADD COLUMN origin_id INTEGER;"
+    "ALTER TABLE profiles ADD COLUMN golden_sources TEXT;"
+    "ALTER TABLE merge_log ADD COLUMN snapshot TEXT;"
+    "ALTER TABLE merge_log ADD COLUMN undone_at INTEGER;"
+    "CREATE INDEX merge_log_survivor ON merge_log(survivor_id);"
+    "CREATE INDEX profiles_household ON profiles(household_id) WHERE household_id IS NOT NULL;"
+    "CREATE TABLE matches ("
+    "  id INTEGER PRIMARY KEY,"
+    "  raw_a INTEGER NOT NULL,"
+    "  raw_b INTEGER NOT NULL,"
+    "  score REAL NOT NULL,"
+    "  evidence TEXT,"
+    "  status TEXT NOT NULL DEFAULT 'review' CHECK (status IN ('review', 'accepted', 'rejected')),"
+    "  created_at INTEGER NOT NULL,"
+    "  decided_at INTEGER,"
+    "  UNIQUE (raw_a, raw_b));"
+    "CREATE INDEX matches_status ON matches(status, id);"
+    "CREATE TABLE match_keys ("
+    "  key INTEGER NOT NULL,"
+    "  raw_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (key, raw_id)) WITHOUT ROWID;"
+    "CREATE TABLE settings ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL) WITHOUT ROWID;";
+
+const char *const store_migrations[] = {m001, m002, m003, m004};
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

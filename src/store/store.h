@@ -23,7 +23,7 @@
 struct store;
 
 /* The schema version this binary writes; rondo refuses databases above it. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 enum store_open_flags {
     STORE_CREATE = 1 << 0,  /* create the file when missing */
@@ -213,12 +213,122 @@ int store_raw_current(struct store *s, const char *source, const char *external_
 
 /*
  * Merge absorbed into survivor: identities, raw records, events, orders and
- * consents move over (an opt-out is never overridden by an older opt-in),
- * empty golden fields are filled from the absorbed profile, and absorbed
- * stays as a tombstone with merged_into = survivor. evidence is JSON text.
+ * the consent ledger move over (each row remembers where it came from), the
+ * survivor's current consents are rebuilt from the joined ledger (an opt-out
+ * is never overridden by an older opt-in), empty golden fields are filled
+ * from the absorbed profile, and absorbed stays as a tombstone with
+ * merged_into = survivor. The merge log keeps the rule, the score, the
+ * evidence (JSON text) and both profiles as they were.
  */
 int store_profile_merge(struct store *s, int64_t survivor, int64_t absorbed, const char *rule,
                         const char *evidence, double score, int64_t now);
+
+/* What an unmerge did: counts of rows moved back to the absorbed profile. */
+struct store_unmerge {
+    int64_t merge_id;  /* the merge undone */
+    int64_t survivor;  /* the live profile absorbed was split from */
+    int64_t absorbed;  /* live again */
+    int64_t identities, raw_records, events, orders, consent_history, tombstones;
+    int64_t optouts_kept;   /* opt-outs given while merged, kept by both sides */
+    bool survivor_restored; /* the survivor's golden record is back as it was before the merge;
+                               false: it changed since, and its golden fields need recomputing */
+};
+
+/*
+ * Undo the merge (still in force) that absorbed a profile: the rows that came
+ * from it and from the profiles merged into it before go back, its consents
+ * and the survivor's are rebuilt from their own ledgers (an opt-out given
+ * while merged stays with both), the merge is marked undone and logged, and
+ * the two sides' records are recorded as a rejected match so that matching
+ * never joins them again. ERR_NOT_FOUND when the profile is not absorbed.
+ */
+int store_profile_unmerge(struct store *s, int64_t absorbed, int64_t now,
+                          struct store_unmerge *out, struct errbuf *e);
+
+/* Profiles merged directly into survivor by merges in force, newest first; *n may exceed cap. */
+int store_profile_absorbed(struct store *s, int64_t survivor, int64_t *ids, int cap, int *n);
+
+/*
+ * Every merge and unmerge that concerns a live profile or those merged into
+ * it, oldest first: [{id, action, survivor_id, absorbed_id, rule, score,
+ * evidence, created_at, undone_at}]. Caller decrefs.
+ */
+int store_merge_history(struct store *s, int64_t profile_id, json_t **out, struct errbuf *e);
+
+/* ---- identity resolution (store_identity.c) ----------------------------- */
+
+/* A workspace setting (JSON text). *value is malloc'd, caller frees; ERR_NOT_FOUND when unset. */
+int store_setting_get(struct store *s, const char *key, char **value);
+int store_setting_set(struct store *s, const char *key, const char *value, int64_t now);
+
+/*
+ * Replace a profile's golden fields (NULL clears one) and the JSON object
+ * naming the raw record each came from (field -> raw record id).
+ */
+int store_profile_set_golden(struct store *s, int64_t id, const char *const vals[PF_COUNT],
+                             const char *golden_sources, int64_t now);
+
+/* The current raw records of a profile: fn(ctx, raw_id, source, received_at, cleaned JSON). */
+int store_profile_records(struct store *s, int64_t profile_id,
+                          int (*fn)(void *ctx, int64_t raw_id, const char *source,
+                                    int64_t received_at, const char *cleaned),
+                          void *ctx);
+
+/* A raw record's profile, source, external id and cleaned JSON (fn called once). */
+int store_raw_record_get(struct store *s, int64_t raw_id,
+                         int (*fn)(void *ctx, int64_t profile_id, const char *source,
+                                   const char *external_id, const char *cleaned),
+                         void *ctx);
+
+/* The blocking index: replace a record's keys; forget every key (a full resolve rebuilds). */
+int store_match_keys_set(struct store *s, int64_t raw_id, const uint64_t *keys, int n);
+int store_match_keys_clear(struct store *s);
+
+/*
+ * Current records sharing one of the keys, other than raw_id: fn(ctx,
+ * raw_id, profile_id, cleaned). A key shared by more than max_bucket
+ * records is skipped (too common to tell people apart).
+ */
+int store_match_candidates(struct store *s, int64_t raw_id, const uint64_t *keys, int n,
+                           int max_bucket,
+                           int (*fn)(void *ctx, int64_t raw_id, int64_t profile_id,
+                                     const char *cleaned),
+                           void *ctx);
+
+/* A pair for the review queue (raw ids in any order); a decided pair is left alone. */
+int store_match_add(struct store *s, int64_t raw_a, int64_t raw_b, double score,
+                    const char *evidence, int64_t now);
+
+/* Forget the pairs still waiting for review (a full resolve queues them again). */
+int store_match_clear_pending(struct store *s);
+
+/*
+ * Queued pairs with a status ("review", "accepted", "rejected"; NULL: any),
+ * id > after, ascending: [{id, status, score, created_at, decided_at,
+ * evidence, a: {raw_id, profile_id, source, external_id}, b: {...}}].
+ */
+int store_matches_list(struct store *s, const char *status, int64_t after, int limit,
+                       json_t **out, struct errbuf *e);
+
+/*
+ * Decide a pair waiting for review: status "accepted" or "rejected". Gives the
+ * two raw records. ERR_NOT_FOUND for an unknown id, ERR_EXISTS when already decided.
+ */
+int store_match_decide(struct store *s, int64_t id, const char *status, int64_t now,
+                       int64_t *raw_a, int64_t *raw_b);
+
+/* Every rejected pair: fn(ctx, raw_a, raw_b). */
+int store_match_rejected(struct store *s, int (*fn)(void *ctx, int64_t raw_a, int64_t raw_b),
+                         void *ctx);
+
+/* Live profiles' fields households read: fn(ctx, id, vals) with vals by enum profile_field. */
+int store_profiles_each(struct store *s,
+                        int (*fn)(void *ctx, int64_t id, const char *const vals[PF_COUNT]),
+                        void *ctx, struct errbuf *e);
+
+/* Set every live profile's household id at once: hh[i] for ids[i] (0: none); others cleared. */
+int store_households_set(struct store *s, const int64_t *ids, const int64_t *hh, size_t n,
+                         struct errbuf *e);
 
 /* ---- events, orders, consents, quarantine ------------------------------ */
 

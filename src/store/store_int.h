@@ -13,7 +13,7 @@
 
 #include "store/store.h"
 
-#define STORE_STMT_MAX 96
+#define STORE_STMT_MAX 192
 
 struct idcache;
 

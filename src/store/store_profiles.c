@@ -58,6 +58,11 @@ static const char SQL_RAW_CURRENT[] =
     " WHERE source = ? AND external_id = ? AND superseded_at IS NULL";
 static const char SQL_RAW_SUPERSEDE[] =
     "UPDATE raw_records SET superseded_at = ? WHERE id = ?";
+/* A newer version of a record that came by a merge comes from where the old one did. */
+static const char SQL_RAW_INHERIT_ORIGIN[] =
+    "UPDATE raw_records SET origin_id = o.origin_id FROM raw_records o"
+    " WHERE raw_records.id = ?1 AND o.id = ?2 AND o.origin_id IS NOT NULL"
+    " AND o.origin_id <> raw_records.profile_id";
 
 int store_identity_find(struct store *s, const char *type, const char *value, const char *source,
                         int64_t *profile_id)
@@ -265,62 +270,22 @@ int store_raw_record_add(struct store *s, const struct store_raw *r, int64_t now
     store_bind_text(st, 15, r->email_key);
     store_bind_text(st, 16, r->phone_key);
     rc = store_exec_stmt(s, st, NULL);
-    if (!rc && raw_id)
-        *raw_id = sqlite3_last_insert_rowid(s->db);
+    if (rc)
+        return rc;
+    int64_t id = sqlite3_last_insert_rowid(s->db);
+    if (raw_id)
+        *raw_id = id;
+    if (old > 0) {
+        st = store_stmt(s, SQL_RAW_INHERIT_ORIGIN);
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, old);
+        rc = store_exec_stmt(s, st, NULL);
+    }
     return rc;
 }
 
-/* ---- merge -------------------------------------------------------------- */
+/* ---- consents ---------------------------------------------------------- */
 
-static const char SQL_MOVE_IDENTITIES[] = "UPDATE identities SET profile_id = ?1 WHERE profile_id = ?2";
-static const char SQL_MOVE_RAW[] = "UPDATE raw_records SET profile_id = ?1 WHERE profile_id = ?2";
-static const char SQL_MOVE_EVENTS[] = "UPDATE events SET profile_id = ?1 WHERE profile_id = ?2";
-static const char SQL_MOVE_ORDERS[] = "UPDATE orders SET profile_id = ?1 WHERE profile_id = ?2";
-static const char SQL_MOVE_CONSENT_HISTORY[] =
-    "UPDATE consent_history SET profile_id = ?1 WHERE profile_id = ?2";
-static const char SQL_FILL_GOLDEN[] =
-    "UPDATE profiles SET (first_name, last_name, gender, birth_date, language, email, phone,"
-    " street, house_number, postal_code, city, country, attributes, updated_at) ="
-    " (SELECT coalesce(s.first_name, a.first_name), coalesce(s.last_name, a.last_name),"
-    "  coalesce(s.gender, a.gender), coalesce(s.birth_date, a.birth_date),"
-    "  coalesce(s.language, a.language), coalesce(s.email, a.email),"
-    "  coalesce(s.phone, a.phone), coalesce(s.street, a.street),"
-    "  coalesce(s.house_number, a.house_number), coalesce(s.postal_code, a.postal_code),"
-    "  coalesce(s.city, a.city), coalesce(s.country, a.country),"
-    "  json_patch(a.attributes, s.attributes), ?3"
-    "  FROM profiles s, profiles a WHERE s.id = ?1 AND a.id = ?2)"
-    " WHERE id = ?1";
-static const char SQL_TOMBSTONE[] =
-    "UPDATE profiles SET merged_into = ?1, updated_at = ?3 WHERE id = ?2 OR merged_into = ?2";
-static const char SQL_MERGE_LOG[] =
-    "INSERT INTO merge_log(action, survivor_id, absorbed_id, rule, score, evidence, created_at)"
-    " VALUES ('merge', ?, ?, ?, ?, ?, ?)";
-/*
- * The absorbed profile's consent replaces the survivor's when the survivor has
- * none for that channel and purpose, or when it is newer; at equal times an
- * opt-out wins. So an opt-out is never overridden by an older opt-in,
- * whichever profile holds which.
- */
-#define CONSENT_WINS                                                                   \
-    " a.profile_id = ?2 AND NOT EXISTS (SELECT 1 FROM consents s WHERE s.profile_id = ?1" \
-    " AND s.channel = a.channel AND s.purpose = a.purpose AND NOT (a.ts > s.ts OR"      \
-    " (a.ts = s.ts AND a.status = 'opted_out' AND s.status <> 'opted_out')))"
-static const char SQL_CONSENT_MERGE_HISTORY[] =
-    "INSERT INTO consent_history(profile_id, channel, purpose, status, source, wording, ip, ts,"
-    " recorded_at, note) SELECT ?1, channel, purpose, status, source, wording, ip, ts, ?3,"
-    " 'merge of profile ' || ?2 FROM consents a WHERE" CONSENT_WINS;
-static const char SQL_CONSENT_MERGE[] =
-    "INSERT INTO consents(profile_id, channel, purpose, status, source, wording, ip, ts,"
-    " updated_at) SELECT ?1, channel, purpose, status, source, wording, ip, ts, ?3"
-    " FROM consents a WHERE" CONSENT_WINS
-    " ON CONFLICT (profile_id, channel, purpose) DO UPDATE SET status = excluded.status,"
-    " source = excluded.source, wording = excluded.wording, ip = excluded.ip, ts = excluded.ts,"
-    " updated_at = excluded.updated_at"
-    /* a statement older than the current one does not change it; at the same time an
-     * opt-out wins (as in merges) */
-    " WHERE excluded.ts > consents.ts OR (excluded.ts = consents.ts"
-    "  AND (excluded.status = 'opted_out' OR consents.status = excluded.status))";
-static const char SQL_CONSENT_DELETE_ALL[] = "DELETE FROM consents WHERE profile_id = ?2";
 static const char SQL_CONSENT_UPSERT[] =
     "INSERT INTO consents(profile_id, channel, purpose, status, source, wording, ip, ts,"
     " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -334,18 +299,6 @@ static const char SQL_CONSENT_UPSERT[] =
 static const char SQL_CONSENT_HISTORY_ADD[] =
     "INSERT INTO consent_history(profile_id, channel, purpose, status, source, wording, ip, ts,"
     " recorded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
-/* Run a merge step bound to (?1 survivor, ?2 absorbed, ?3 now). */
-static int merge_step(struct store *s, const char *sql, int64_t survivor, int64_t absorbed,
-                      int64_t now)
-{
-    sqlite3_stmt *st = store_stmt(s, sql);
-    sqlite3_bind_int64(st, 1, survivor);
-    sqlite3_bind_int64(st, 2, absorbed);
-    if (sqlite3_bind_parameter_count(st) >= 3)
-        sqlite3_bind_int64(st, 3, now);
-    return store_exec_stmt(s, st, NULL);
-}
 
 static int consent_write(struct store *s, const struct store_consent *c, int64_t now,
                          const char *note)
@@ -382,37 +335,4 @@ static int consent_write(struct store *s, const struct store_consent *c, int64_t
 int store_consent_set(struct store *s, const struct store_consent *c, int64_t now)
 {
     return consent_write(s, c, now, NULL);
-}
-
-int store_profile_merge(struct store *s, int64_t survivor, int64_t absorbed, const char *rule,
-                        const char *evidence, double score, int64_t now)
-{
-    /* Order matters: consent history moves before the merge adds its own ledger entries. */
-    static const char *const steps[] = {
-        SQL_MOVE_CONSENT_HISTORY, SQL_CONSENT_MERGE_HISTORY, SQL_CONSENT_MERGE,
-        SQL_CONSENT_DELETE_ALL,   SQL_MOVE_IDENTITIES,       SQL_MOVE_RAW,
-        SQL_MOVE_EVENTS,          SQL_MOVE_ORDERS,           SQL_FILL_GOLDEN,
-        SQL_TOMBSTONE,
-    };
-    if (survivor == absorbed)
-        return ERR_INVALID;
-    int rc = store_identities_changed(s);
-    if (rc)
-        return rc;
-    if (s->ids)
-        idcache_absorbed(s->ids, absorbed);
-    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-        rc = merge_step(s, steps[i], survivor, absorbed, now);
-        if (rc)
-            return rc;
-    }
-
-    sqlite3_stmt *st = store_stmt(s, SQL_MERGE_LOG);
-    sqlite3_bind_int64(st, 1, survivor);
-    sqlite3_bind_int64(st, 2, absorbed);
-    sqlite3_bind_text(st, 3, rule, -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 4, score);
-    store_bind_text(st, 5, evidence);
-    sqlite3_bind_int64(st, 6, now);
-    return store_exec_stmt(s, st, NULL);
 }
