@@ -1,8 +1,9 @@
 /*
- * cmd_resolve.c — `rondo resolve --dry-run`: match the workspace's records
- * and say what would be merged, with the model estimated from the data and,
- * given a truth file, the pairwise precision, recall and F1 of the result.
- * (Issue 4, in progress: merging the clusters is the next step.)
+ * cmd_resolve.c — `rondo resolve`: match the workspace's records, merge
+ * what belongs to one person (or only say what would be, with --dry-run),
+ * queue the doubtful pairs for review, choose golden records and assign
+ * households; given a truth file, print the pairwise precision, recall and
+ * F1 of the result.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,18 +13,26 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "base/xalloc.h"
+#include "base/clock.h"
+#include "identity/identity.h"
 #include "identity/pair.h"
 #include "identity/resolve.h"
+#include "identity/survive.h"
 #include "report/links.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: rondo resolve --db PATH --dry-run [--truth TRUTH.csv] [--merge-at P]\n"
-               "                     [--review-at P] [--max-bucket N]\n"
-               "  Matches every current record against the others (blocking, comparisons,\n"
-               "  Fellegi-Sunter with m/u estimated by EM, clusters that never join records\n"
-               "  in clear conflict) and prints what it would merge. --dry-run is required:\n"
-               "  merging is not built yet. --truth prints pairwise precision/recall/F1.\n");
+    fprintf(f, "usage: rondo resolve --db PATH [--dry-run] [--truth TRUTH.csv] [--merge-at P]\n"
+               "                     [--review-at P] [--max-bucket N] [--rules RULES.ini]\n"
+               "  Matches every current record against the others (shared e-mails first,\n"
+               "  then blocking, comparisons, Fellegi-Sunter with m/u estimated by EM;\n"
+               "  clusters never join records in clear conflict), merges each cluster into\n"
+               "  its oldest profile, queues pairs between --review-at (0.80) and --merge-at\n"
+               "  (0.99) for review, chooses golden records by the survivorship rules\n"
+               "  (--rules stores new ones in the workspace) and assigns households.\n"
+               "  --dry-run only prints what it would merge. --truth prints pairwise\n"
+               "  precision/recall/F1 against a file of source,external_id,person_id.\n");
 }
 
 static void progress(void *ctx, const char *stage, int64_t done, int64_t total)
@@ -38,15 +47,43 @@ static void on_cluster(void *ctx, const char *source, const char *external_id, i
 }
 
 
+/* Read survivorship rules from an INI file and keep them in the workspace. */
+static int store_rules(struct store *s, const char *path, bool dry, struct errbuf *e)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return err_set(e, ERR_IO, "--rules %s: %s", path, strerror(errno));
+    char *text = xmalloc(1 << 20);
+    size_t len = fread(text, 1, (1 << 20) - 1, f);
+    text[len] = 0;
+    fclose(f);
+    struct survive_rules sr;
+    int rc = survive_rules_parse(&sr, text, e);
+    free(text);
+    if (rc || dry)
+        return rc;
+    json_t *j = survive_rules_to_json(&sr);
+    char *t = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    rc = store_begin(s, e);
+    if (!rc)
+        rc = store_setting_set(s, IDENTITY_SETTING_SURVIVORSHIP, t, clock_now());
+    if (!rc)
+        rc = store_commit(s, e);
+    free(t);
+    return rc;
+}
+
 int cmd_resolve(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},        {"truth", required_argument, NULL, 't'},
         {"dry-run", no_argument, NULL, 'n'},         {"merge-at", required_argument, NULL, 'm'},
         {"review-at", required_argument, NULL, 'r'}, {"max-bucket", required_argument, NULL, 'b'},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+        {"rules", required_argument, NULL, 'R'},     {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    const char *db = NULL, *truth = NULL;
+    const char *db = NULL, *truth = NULL, *rules = NULL;
     bool dry = false;
     struct resolve_opts ro = {0};
     int c;
@@ -59,16 +96,18 @@ int cmd_resolve(int argc, char **argv)
         case 'm': ro.merge_at = strtod(optarg, NULL); break;
         case 'r': ro.review_at = strtod(optarg, NULL); break;
         case 'b': ro.max_bucket = (int)strtol(optarg, NULL, 10); break;
+        case 'R': rules = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (!db || optind != argc || !dry || ro.merge_at < 0 || ro.merge_at > 1 ||
-        ro.review_at < 0 || ro.review_at > 1 || ro.max_bucket < 0) {
+    if (!db || optind != argc || ro.merge_at < 0 || ro.merge_at > 1 || ro.review_at < 0 ||
+        ro.review_at > 1 || ro.max_bucket < 0) {
         fprintf(stderr, "rondo resolve: %s\n",
                 !db ? "--db is required"
-                : !dry ? "only --dry-run is built yet: it shows what would be merged"
-                       : "bad arguments");
+                : optind != argc ? "unexpected argument"
+                : ro.max_bucket < 0 ? "--max-bucket must be positive"
+                                    : "--merge-at and --review-at are probabilities in 0..1");
         usage(stderr);
         return 2;
     }
@@ -85,8 +124,11 @@ int cmd_resolve(int argc, char **argv)
     }
     struct store *s;
     int rc = store_open(db, 0, &s, &e);
+    if (!rc && rules)
+        rc = store_rules(s, rules, dry, &e);
     if (rc) {
         cmd_fail("resolve", rc, e.msg);
+        store_close(s);
         links_eval_free(eval);
         return 1;
     }
@@ -94,26 +136,43 @@ int cmd_resolve(int argc, char **argv)
         ro.progress = progress;
     struct resolve *rv = NULL;
     struct resolve_result r;
+    int64_t t0 = clock_mono_us();
+    store_set_cache(s, 512);
     rc = resolve_run(s, &ro, &rv, &r, &e);
+    struct identity_written w = {0};
+    if (!rc && !dry)
+        rc = identity_apply(s, rv, &r, &ro, &w, &e);
     store_close(s);
     if (ro.progress)
         fprintf(stderr, "\n");
     if (rc) {
         cmd_fail("resolve", rc, e.msg);
+        resolve_free(rv);
         links_eval_free(eval);
         return 1;
     }
-    printf("resolve (dry run): %lld records, %lld blocking keys (%lld buckets too big, skipped)\n",
-           (long long)r.records, (long long)r.keys, (long long)r.buckets_skipped);
+    printf("resolve%s: %lld records, %lld blocking keys (%lld buckets too big, skipped)\n",
+           dry ? " (dry run)" : "", (long long)r.records, (long long)r.keys,
+           (long long)r.buckets_skipped);
     double cmp_s = r.seconds_compare > 0 ? r.seconds_compare : 1e-9;
     printf("  %lld candidate pairs compared in %.2f s (%.0f comparisons/s); EM %d iterations "
            "in %.2f s\n",
            (long long)r.candidates, r.seconds_compare, (double)r.candidates / cmp_s,
            r.em_iterations, r.seconds_em);
-    printf("  would merge %lld pairs into %lld clusters (%lld refused for a clear conflict), "
-           "%lld pairs for review\n",
-           (long long)r.merges, (long long)r.clusters, (long long)r.refused_conflicts,
-           (long long)r.reviews);
+    printf("  %s %lld links (%lld by a shared e-mail) into %lld clusters (%lld refused for a "
+           "clear conflict or a person's rejection), %lld pairs for review\n",
+           dry ? "would join" : "joined", (long long)r.merges, (long long)r.merges_email,
+           (long long)r.clusters, (long long)r.refused_conflicts, (long long)r.reviews);
+    if (!dry) {
+        printf("  merged %lld profiles; %lld golden records chosen again; %lld pairs queued for "
+               "review; %lld blocking keys indexed; %lld households of %lld profiles\n",
+               (long long)w.merges, (long long)w.profiles_recomputed, (long long)w.reviews,
+               (long long)w.keys, (long long)w.households, (long long)w.profiles_in_households);
+        printf("  write time: merges %.2f s, golden records %.2f s, index %.2f s, households "
+               "%.2f s\n",
+               w.seconds_merge, w.seconds_golden, w.seconds_keys, w.seconds_households);
+    }
+    printf("  total %.2f s\n", (double)(clock_mono_us() - t0) / 1e6);
     printf("  time: load %.2f s, block %.2f s, compare %.2f s, EM %.2f s, cluster %.2f s\n",
            r.seconds_load, r.seconds_block, r.seconds_compare, r.seconds_em, r.seconds_cluster);
     printf("  model (m/u of the top level per field, match prior %.4f):\n", r.model.prior);

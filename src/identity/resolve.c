@@ -24,8 +24,9 @@
 
 struct rec {
     struct match_rec m;
+    const char *email_alt;
     const char *source, *external_id;
-    int64_t profile_id;
+    int64_t raw_id, profile_id;
 };
 
 struct resolve {
@@ -33,6 +34,17 @@ struct resolve {
     struct rec *recs;
     size_t n, cap;
     int32_t *parent, *next, *size; /* union-find with member lists */
+    struct resolve_link *links;    /* accepted, in the order they joined clusters */
+    size_t nlinks;
+    struct resolve_link *reviews;  /* the review band */
+    size_t nreviews;
+    struct raw_pair *rejected;     /* pairs a person said are different people, sorted */
+    size_t nrejected;
+    struct fs_model model;
+};
+
+struct raw_pair {
+    int64_t a, b; /* a < b */
 };
 
 struct keyed {
@@ -49,6 +61,9 @@ void resolve_free(struct resolve *rv)
     free(rv->parent);
     free(rv->next);
     free(rv->size);
+    free(rv->links);
+    free(rv->reviews);
+    free(rv->rejected);
     free(rv);
 }
 
@@ -58,10 +73,40 @@ static const char *field(struct arena *a, json_t *o, const char *k)
     return v && *v ? arena_strdup(a, v) : NULL;
 }
 
+void resolve_parse_record(struct arena *a, const char *cleaned, struct match_rec *m,
+                          const char **email_alt)
+{
+    memset(m, 0, sizeof(*m));
+    *email_alt = NULL;
+    json_t *o = cleaned ? json_loads(cleaned, 0, NULL) : NULL;
+    if (!o)
+        return;
+    *m = (struct match_rec){
+        .first_name = field(a, o, "first_name"), .last_name = field(a, o, "last_name"),
+        .gender = field(a, o, "gender"), .birth_date = field(a, o, "birth_date"),
+        .email = field(a, o, "email"), .phone = field(a, o, "phone"),
+        .street = field(a, o, "street"), .house_number = field(a, o, "house_number"),
+        .postal_code = field(a, o, "postal_code"), .city = field(a, o, "city"),
+        .country = field(a, o, "country"),
+    };
+    *email_alt = field(a, o, "email_alt");
+    json_decref(o);
+}
+
+int resolve_keys(const struct match_rec *m, uint64_t out[KEY_MAX])
+{
+    struct key_record kr = {m->first_name, m->last_name, m->birth_date, m->email, m->phone,
+                            m->street,     m->house_number, m->postal_code, m->country};
+    char k[KEY_MAX][KEY_LEN];
+    int nk = key_blocking(&kr, k);
+    for (int j = 0; j < nk; j++)
+        out[j] = str_fnv1a(STR_FNV1A_INIT, k[j], strlen(k[j]));
+    return nk;
+}
+
 static int on_record(void *ctx, int64_t raw_id, int64_t profile_id, const char *source,
                      const char *external_id, const char *cleaned)
 {
-    (void)raw_id;
     struct resolve *rv = ctx;
     if (rv->n == rv->cap) {
         rv->cap = rv->cap ? rv->cap * 2 : 4096;
@@ -69,22 +114,11 @@ static int on_record(void *ctx, int64_t raw_id, int64_t profile_id, const char *
     }
     struct rec *r = &rv->recs[rv->n];
     memset(r, 0, sizeof(*r));
+    r->raw_id = raw_id;
     r->profile_id = profile_id;
     r->source = arena_strdup(&rv->mem, source);
     r->external_id = arena_strdup(&rv->mem, external_id);
-    json_t *o = cleaned ? json_loads(cleaned, 0, NULL) : NULL;
-    if (o) {
-        struct arena *a = &rv->mem;
-        r->m = (struct match_rec){
-            .first_name = field(a, o, "first_name"), .last_name = field(a, o, "last_name"),
-            .gender = field(a, o, "gender"), .birth_date = field(a, o, "birth_date"),
-            .email = field(a, o, "email"), .phone = field(a, o, "phone"),
-            .street = field(a, o, "street"), .house_number = field(a, o, "house_number"),
-            .postal_code = field(a, o, "postal_code"), .city = field(a, o, "city"),
-            .country = field(a, o, "country"),
-        };
-        json_decref(o);
-    }
+    resolve_parse_record(&rv->mem, cleaned, &r->m, &r->email_alt);
     rv->n++;
     return rv->mem.failed ? ERR_NOMEM : 0;
 }
@@ -127,14 +161,39 @@ static void join(struct resolve *rv, int32_t a, int32_t b)
     rv->next[last] = b;
 }
 
-/* True when some record of cluster a clearly conflicts with some record of cluster b. */
+static int raw_pair_cmp(const void *pa, const void *pb)
+{
+    const struct raw_pair *a = pa, *b = pb;
+    return a->a != b->a ? (a->a > b->a) - (a->a < b->a) : (a->b > b->b) - (a->b < b->b);
+}
+
+static bool rejected(const struct resolve *rv, int64_t x, int64_t y)
+{
+    struct raw_pair k = {x < y ? x : y, x < y ? y : x};
+    return rv->nrejected && bsearch(&k, rv->rejected, rv->nrejected, sizeof(k), raw_pair_cmp);
+}
+
+static int on_rejected(void *ctx, int64_t a, int64_t b)
+{
+    struct resolve *rv = ctx;
+    if ((rv->nrejected & (rv->nrejected + 1)) == 0 || !rv->rejected)
+        rv->rejected = xrealloc(rv->rejected, (rv->nrejected * 2 + 2) * sizeof(*rv->rejected));
+    rv->rejected[rv->nrejected++] = (struct raw_pair){a < b ? a : b, a < b ? b : a};
+    return 0;
+}
+
+/*
+ * True when some record of cluster a clearly conflicts with some record of
+ * cluster b, or a person said two of them are different people.
+ */
 static bool clusters_conflict(struct resolve *rv, int32_t a, int32_t b)
 {
     if ((int64_t)rv->size[a] * rv->size[b] > 400)
         return true; /* too big to check: a cluster that large is suspect anyway */
     for (int32_t x = a; x >= 0; x = rv->next[x])
         for (int32_t y = b; y >= 0; y = rv->next[y])
-            if (pair_conflict(&rv->recs[x].m, &rv->recs[y].m))
+            if (pair_conflict(&rv->recs[x].m, &rv->recs[y].m) ||
+                rejected(rv, rv->recs[x].raw_id, rv->recs[y].raw_id))
                 return true;
     return false;
 }
@@ -165,12 +224,71 @@ static void *compare_range(void *arg)
 struct edge {
     double p;
     uint32_t i, j;
+    int rule; /* enum resolve_rule */
 };
 
+/* Best first; a deterministic link before a scored one of the same probability. */
 static int edge_cmp(const void *pa, const void *pb)
 {
     const struct edge *a = pa, *b = pb;
-    return a->p < b->p ? 1 : a->p > b->p ? -1 : 0;
+    if (a->p != b->p)
+        return a->p < b->p ? 1 : -1;
+    if (a->rule != b->rule)
+        return a->rule > b->rule ? 1 : -1;
+    return a->i != b->i ? (a->i > b->i) - (a->i < b->i) : (a->j > b->j) - (a->j < b->j);
+}
+
+/*
+ * Deterministic links: records that share a normalised e-mail (main or
+ * second address). Each record of a group links to the group's first one;
+ * the clustering still refuses a link in clear conflict (a family address
+ * shared by two people with different birth dates).
+ */
+static size_t email_edges(const struct resolve *rv, struct edge **edges, size_t *cap, size_t n,
+                          int max_bucket)
+{
+    struct keyed *k = xmalloc((rv->n * 2 + 1) * sizeof(*k));
+    size_t nk = 0;
+    for (size_t i = 0; i < rv->n; i++) {
+        const char *em[2] = {rv->recs[i].m.email, rv->recs[i].email_alt};
+        for (int x = 0; x < 2; x++)
+            if (em[x] && *em[x])
+                k[nk++] = (struct keyed){str_fnv1a(STR_FNV1A_INIT, em[x], strlen(em[x])),
+                                         (uint32_t)i};
+    }
+    qsort(k, nk, sizeof(*k), keyed_cmp);
+    for (size_t a = 0; a < nk;) {
+        size_t b = a + 1;
+        while (b < nk && k[b].hash == k[a].hash)
+            b++;
+        for (size_t x = a + 1; x < b && b - a <= (size_t)max_bucket; x++) {
+            if (k[x].rec == k[a].rec)
+                continue;
+            if (n == *cap) {
+                *cap = *cap ? *cap * 2 : 1024;
+                *edges = xrealloc(*edges, *cap * sizeof(**edges));
+            }
+            (*edges)[n++] = (struct edge){1.0, k[a].rec, k[x].rec, RESOLVE_EMAIL};
+        }
+        a = b;
+    }
+    free(k);
+    return n;
+}
+
+static void add_link(struct resolve_link **arr, size_t *n, const struct resolve *rv,
+                     const struct edge *ed)
+{
+    if ((*n & (*n + 1)) == 0 || !*arr)
+        *arr = xrealloc(*arr, (*n * 2 + 2) * sizeof(**arr));
+    const struct rec *a = &rv->recs[ed->i], *b = &rv->recs[ed->j];
+    (*arr)[(*n)++] = (struct resolve_link){
+        .a = &a->m, .b = &b->m, .raw_a = a->raw_id, .raw_b = b->raw_id,
+        .profile_a = a->profile_id, .profile_b = b->profile_id,
+        .source_a = a->source, .source_b = b->source,
+        .external_id_a = a->external_id, .external_id_b = b->external_id,
+        .p = ed->p, .rule = (enum resolve_rule)ed->rule,
+    };
 }
 
 static double secs_since(int64_t t0)
@@ -203,13 +321,10 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
     struct keyed *keys = xcalloc(rv->n * KEY_MAX + 1, sizeof(*keys));
     size_t nkeys = 0;
     for (size_t i = 0; i < rv->n; i++) {
-        const struct match_rec *m = &rv->recs[i].m;
-        struct key_record kr = {m->first_name, m->last_name, m->birth_date, m->email, m->phone,
-                                m->street,     m->house_number, m->postal_code, m->country};
-        char k[KEY_MAX][KEY_LEN];
-        int nk = key_blocking(&kr, k);
+        uint64_t k[KEY_MAX];
+        int nk = resolve_keys(&rv->recs[i].m, k);
         for (int j = 0; j < nk; j++)
-            keys[nkeys++] = (struct keyed){str_fnv1a(STR_FNV1A_INIT, k[j], strlen(k[j])), (uint32_t)i};
+            keys[nkeys++] = (struct keyed){k[j], (uint32_t)i};
     }
     qsort(keys, nkeys, sizeof(*keys), keyed_cmp);
     r->keys = (int64_t)nkeys;
@@ -299,19 +414,28 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
             join(rv, a, b);
     }
     free(byprof);
-    struct edge *edges = xmalloc((npairs ? npairs : 1) * sizeof(*edges));
-    size_t nedges = 0;
+    size_t ecap = npairs ? npairs : 1, nedges = 0;
+    struct edge *edges = xmalloc(ecap * sizeof(*edges));
     for (size_t p = 0; p < npairs; p++) {
         double prob = fs_probability(&r->model, gamma + p * PAIR_NFIELDS);
         enum fs_decision d = fs_decide(prob, merge_at, review_at);
+        struct edge ed = {prob, (uint32_t)(pairs[p] >> 32), (uint32_t)(pairs[p] & 0xffffffffu),
+                          RESOLVE_MATCH};
         if (d == FS_REVIEW)
-            r->reviews++;
+            add_link(&rv->reviews, &rv->nreviews, rv, &ed);
         if (d == FS_MERGE)
-            edges[nedges++] = (struct edge){prob, (uint32_t)(pairs[p] >> 32),
-                                            (uint32_t)(pairs[p] & 0xffffffffu)};
+            edges[nedges++] = ed;
     }
     free(gamma);
     free(pairs);
+    nedges = email_edges(rv, &edges, &ecap, nedges, max_bucket);
+    if ((rc = store_match_rejected(s, on_rejected, rv))) {
+        free(edges);
+        resolve_free(rv);
+        return err_set(e, rc, "reading the rejected pairs failed");
+    }
+    if (rv->nrejected)
+        qsort(rv->rejected, rv->nrejected, sizeof(*rv->rejected), raw_pair_cmp);
     qsort(edges, nedges, sizeof(*edges), edge_cmp);
     for (size_t k = 0; k < nedges; k++) {
         int32_t a = find(rv, (int32_t)edges[k].i), b = find(rv, (int32_t)edges[k].j);
@@ -322,14 +446,37 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
             continue;
         }
         join(rv, a, b);
+        add_link(&rv->links, &rv->nlinks, rv, &edges[k]);
         r->merges++;
+        if (edges[k].rule == RESOLVE_EMAIL)
+            r->merges_email++;
     }
+    r->reviews = (int64_t)rv->nreviews;
+    rv->model = r->model;
     free(edges);
     for (size_t i = 0; i < rv->n; i++)
         r->clusters += find(rv, (int32_t)i) == (int32_t)i;
     r->seconds_cluster = secs_since(t0);
     *out = rv;
     return 0;
+}
+
+void resolve_links(const struct resolve *rv, const struct resolve_link **links, size_t *n,
+                   const struct resolve_link **reviews, size_t *nreviews)
+{
+    *links = rv->links;
+    *n = rv->nlinks;
+    *reviews = rv->reviews;
+    *nreviews = rv->nreviews;
+}
+
+void resolve_records(const struct resolve *rv,
+                     void (*fn)(void *ctx, int64_t raw_id, const struct match_rec *m,
+                                const char *email_alt),
+                     void *ctx)
+{
+    for (size_t i = 0; i < rv->n; i++)
+        fn(ctx, rv->recs[i].raw_id, &rv->recs[i].m, rv->recs[i].email_alt);
 }
 
 void resolve_each(const struct resolve *rv,

@@ -13,7 +13,7 @@
 static const char SQL_VIEW_PROFILE[] =
     "SELECT id, first_name, last_name, gender, birth_date, language, email, phone, street,"
     " house_number, postal_code, city, country, attributes, lifecycle_stage, household_id,"
-    " merged_into, source, created_at, updated_at FROM profiles WHERE id = ?";
+    " merged_into, source, created_at, updated_at, golden_sources FROM profiles WHERE id = ?";
 static const char SQL_VIEW_IDENTITIES[] =
     "SELECT type, value, source, created_at FROM identities WHERE profile_id = ? ORDER BY id";
 static const char SQL_VIEW_RAW[] =
@@ -172,6 +172,7 @@ static int64_t profile_golden(struct store *s, int64_t id, json_t *o)
     store_json_set_col(o, "source", st, 17);
     store_json_set_timecol(o, "created_at", st, 18);
     store_json_set_timecol(o, "updated_at", st, 19);
+    store_json_set_jsoncol(o, "golden_sources", st, 20);
     sqlite3_reset(st);
     return merged;
 }
