@@ -29,6 +29,8 @@ static void usage(FILE *f)
             "  --batch N          rows per transaction (default 16384)\n"
             "  --json             print the summary as JSON on stdout\n"
             "  --quiet            no progress bar\n"
+            "  --no-match         profiles: do not match each new record against the\n"
+            "                     workspace as it arrives (run `rondo resolve` after a bulk load)\n"
             "Importing the same file again changes nothing; changed rows are updated.\n"
             "Rows that cannot be imported go to the quarantine with their reason:\n"
             "see `rondo quarantine list`, then `rondo quarantine retry` after a fix.\n");
@@ -169,12 +171,13 @@ int cmd_import(int argc, char **argv)
         {"locale", required_argument, NULL, 'l'},   {"country", required_argument, NULL, 'c'},
         {"batch", required_argument, NULL, 'b'},    {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"no-match", no_argument, NULL, 'N'},
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL, *source = NULL, *table = NULL, *mapfile = NULL, *delim = NULL;
     const char *encoding = NULL, *locale = NULL, *country = NULL;
     long batch = 0;
-    bool json = false, quiet = false;
+    bool json = false, quiet = false, no_match = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -198,6 +201,7 @@ int cmd_import(int argc, char **argv)
         }
         case 'j': json = true; break;
         case 'q': quiet = true; break;
+        case 'N': no_match = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -253,7 +257,7 @@ int cmd_import(int argc, char **argv)
     struct bar bar = {label, clock_mono_us(), false};
     struct import_file_opts o = {
         .source = source, .table = (enum import_table)t, .map = &map,
-        .batch_rows = (size_t)batch,
+        .batch_rows = (size_t)batch, .no_match = no_match,
         .progress = !quiet && isatty(STDERR_FILENO) ? progress : NULL, .ctx = &bar,
     };
     struct import *im;

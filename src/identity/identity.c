@@ -71,13 +71,17 @@ static char *model_to_text(const struct fs_model *m)
     return t;
 }
 
-/* The model the last full resolve estimated; the starting model before any. */
-static void model_load(struct store *s, struct fs_model *m)
+/*
+ * The model the last full resolve estimated; false (and the starting model)
+ * before any: its weights would be guesses.
+ */
+static bool model_load(struct store *s, struct fs_model *m)
 {
     fs_model_init(m, pair_nlevels, PAIR_NFIELDS);
     char *text = NULL;
     if (store_setting_get(s, IDENTITY_SETTING_MODEL, &text))
-        return;
+        return false;
+    bool loaded = false;
     json_t *o = json_loads(text, 0, NULL);
     free(text);
     json_t *jm = json_object_get(o, "m"), *ju = json_object_get(o, "u");
@@ -95,10 +99,13 @@ static void model_load(struct store *s, struct fs_model *m)
             }
         }
         t.prior = json_real_value(json_object_get(o, "prior"));
-        if (ok && t.prior > 0 && t.prior < 1)
+        if (ok && t.prior > 0 && t.prior < 1) {
             *m = t;
+            loaded = true;
+        }
     }
     json_decref(o);
+    return loaded;
 }
 
 /* ---- evidence ------------------------------------------------------------- */
@@ -466,6 +473,7 @@ struct rt_ctx {
     const char *email_alt;
     int64_t profile_id;
     const struct fs_model *model;
+    bool scored; /* a model estimated from this workspace's data exists */
     struct resolve_link best;
     struct match_rec best_rec;
     bool found;
@@ -494,7 +502,7 @@ static int on_candidate(void *ctx, int64_t raw_id, int64_t profile_id, const cha
         return 0;
     int8_t g[PAIR_NFIELDS];
     pair_compare(c->m, &m, g);
-    double p = fs_probability(c->model, g);
+    double p = c->scored ? fs_probability(c->model, g) : 0;
     enum resolve_rule rule = RESOLVE_MATCH;
     if (same_email(c->m, c->email_alt, &m, alt)) {
         p = 1.0;
@@ -520,7 +528,7 @@ int identity_match_record(struct store *s, int64_t raw_id, int64_t profile_id,
     resolve_parse_record(&c.mem, cleaned, &m, &c.email_alt);
     c.m = &m;
     struct fs_model model;
-    model_load(s, &model);
+    c.scored = model_load(s, &model);
     c.model = &model;
     uint64_t keys[KEY_MAX + 2];
     int n = index_keys(&m, c.email_alt, keys);

@@ -47,8 +47,8 @@ int identity_apply(struct store *s, const struct resolve *rv, const struct resol
  * its cleaned JSON) against the workspace through the blocking index: its
  * keys are added to the index; the best candidate above the merge threshold
  * absorbs the record's profile (*merged_into set to the survivor, else 0),
- * one in the review band is queued. Uses the model saved by the last full
- * resolve (a built-in one before). In a transaction.
+ * one in the review band is queued. Scores with the model saved by the last
+ * full resolve; before there is one, only shared e-mails link. In a transaction.
  */
 int identity_match_record(struct store *s, int64_t raw_id, int64_t profile_id,
                           const char *cleaned, int64_t now, int64_t *merged_into,

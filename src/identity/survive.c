@@ -134,8 +134,8 @@ static char *ini_read(char *buf, int cap, void *stream)
     if (!*l->text)
         return NULL;
     const char *nl = strchr(l->text, '\n');
-    size_t len = nl ? (size_t)(nl - l->text) + 1 : strlen(l->text);
-    if (len >= (size_t)cap) { /* refused, not cut in two: reading stops here */
+    size_t len = nl ? (size_t)(nl - l->text) : strlen(l->text); /* without the newline */
+    if (len + 2 > (size_t)cap) { /* refused, not cut in two: reading stops here */
         if (!l->rc) {
             l->err_line = l->line + 1;
             l->rc = err_field(l->e, ERR_INVALID, NULL, "line %d: longer than %d bytes", l->err_line,
@@ -144,6 +144,7 @@ static char *ini_read(char *buf, int cap, void *stream)
         return NULL;
     }
     l->line++;
+    len += nl != NULL;
     memcpy(buf, l->text, len);
     buf[len] = '\0';
     l->text += len;

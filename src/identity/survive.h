@@ -16,6 +16,7 @@
  * remaining tie is broken the same way, so the choice never depends on the
  * order of the records: the field's source list (listed sources in order,
  * then the rest), then the newest received_at, then the highest raw_id.
+ * Source names compare exactly (case matters).
  *
  * The address is a block. The anchor is street or, when no record has one,
  * postal_code, then city, then country; its rule picks a record R. Every
@@ -23,7 +24,8 @@
  * that R has comes from R. One that R lacks comes, by that field's own rule,
  * from the records whose anchor value equals R's (same comparison as
  * most_frequent), and stays empty when none of them has it: the golden
- * address never joins two different addresses.
+ * address never joins two different addresses. (With no anchor at all, a
+ * lone house_number follows its own rule.)
  *
  * Defaults (survive_rules_default): most_recent for every field, except
  * first_name, last_name, gender and birth_date: source_priority crm, store,
@@ -84,9 +86,10 @@ void survive_rules_default(struct survive_rules *r);
  * at most SURVIVE_SOURCE_LEN - 1 bytes; may be empty). A field's own
  * section wins over [default] key by key, wherever the sections stand;
  * what neither sets keeps its default. Unknown sections, keys or rules, a
- * bad source list, a malformed or overlong line: ERR_INVALID, e naming the
- * line, section and key (e->field "first_name.rule"). ini_text is borrowed;
- * *r is written only on success.
+ * bad source list, a malformed line or one over inih's limit (198 bytes):
+ * ERR_INVALID, e naming the first bad line, its section and key (e->field
+ * "first_name.rule"). A section without keys is not looked at. ini_text is
+ * borrowed; *r is written only on success.
  */
 int survive_rules_parse(struct survive_rules *r, const char *ini_text, struct errbuf *e);
 

@@ -256,6 +256,7 @@ struct import {
     bool indexed;
     bool index_full; /* new ids no longer fit: rows after that ask the store */
     struct strmap *index; /* external id -> struct known */
+    bool no_match;        /* matching left to a later resolve */
 };
 
 struct known {
@@ -298,6 +299,11 @@ static int override_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct override *)a)->external_id,
                   ((const struct override *)b)->external_id);
+}
+
+void import_set_no_match(struct import *im, bool no_match)
+{
+    im->no_match = no_match;
 }
 
 struct import *import_new(const char *source, enum import_table t, const struct import_map *map,
@@ -1114,7 +1120,8 @@ static int store_profile_item(struct store *s, struct import *im, struct import_
             rec.user_id = it->external_id;
         }
     }
-    return rc ? rc : ingest_record_store(s, pid, &rec, im->now, NULL);
+    rec.no_match = im->no_match;
+    return rc ? rc : ingest_record_store(s, &pid, &rec, im->now, NULL);
 }
 
 static int store_item(struct store *s, struct import *im, struct import_item *it,

@@ -70,6 +70,9 @@ struct import *import_new(const char *source, enum import_table t, const struct 
                           const struct clean_patterns *patterns, json_t *overrides, int64_t now);
 void import_free(struct import *im);
 
+/* Profiles: leave matching to a later `rondo resolve` instead of matching each new record. */
+void import_set_no_match(struct import *im, bool no_match);
+
 /*
  * Profiles: read the source's current records before the rows, so that an
  * unchanged row is recognised without cleaning it and a new one without a
@@ -144,6 +147,7 @@ struct import_file_opts {
     enum import_table table;
     const struct import_map *map;   /* may be NULL */
     size_t batch_rows;              /* rows per transaction (0: IMPORT_BATCH_ROWS) */
+    bool no_match;                  /* profiles: do not match records as they arrive */
     void (*progress)(void *ctx, const struct import_progress *p); /* may be NULL */
     void *ctx;
 };

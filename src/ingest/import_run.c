@@ -201,6 +201,7 @@ int import_file(struct store *s, const char *path, const struct import_file_opts
     }
     struct import *im =
         import_new(o->source, o->table, o->map, &pat, overrides, clock_now());
+    import_set_no_match(im, o->no_match);
     /* a profile row is rarely under 60 bytes: room for that many new ids */
     int64_t expected = fstat(fileno(f), &sb) == 0 ? (int64_t)sb.st_size / 60 + 1024 : 1 << 20;
     if ((rc = import_load_index(im, s, expected, e))) {

@@ -119,7 +119,7 @@ static int resolve_alias(struct store *s, const struct seg_msg *m, const char *s
     return rc;
 }
 
-static int apply_identify(struct store *s, const struct seg_msg *m, int64_t pid,
+static int apply_identify(struct store *s, const struct seg_msg *m, int64_t *pid,
                           const char *source, int64_t now)
 {
     struct ingest_record rec = {
@@ -173,7 +173,7 @@ static int ingest_apply(struct store *s, const struct seg_msg *m, const char *so
                                   : ingest_resolve(s, m->user_id, m->anonymous_id, source, now,
                                                    &pid, merges);
     if (!rc && m->type == SEG_IDENTIFY)
-        rc = apply_identify(s, m, pid, source, now);
+        rc = apply_identify(s, m, &pid, source, now);
     if (!rc && m->type == SEG_TRACK)
         rc = apply_track(s, m, pid, source, now);
     if (rc)

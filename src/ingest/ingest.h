@@ -86,6 +86,7 @@ struct ingest_record {
     int64_t supersedes; /* see struct store_raw */
     bool fields_stored; /* the profile was just created with these fields */
     const char *user_id; /* a user id to attach too (a new profile's), may be NULL */
+    bool no_match;       /* leave matching to a later `rondo resolve` (bulk imports) */
 };
 
 /*
@@ -99,9 +100,11 @@ int ingest_record_texts(struct arena *a, const struct clean_output *co, const ch
  * Store a record for profile pid: golden fields from the cleaned values,
  * identities (user id when given, e-mail, phone and the extra ones, loyalty
  * card, customer number; one owned by another profile is left alone), the raw record with
- * its quality bits. *raw_id may be NULL.
+ * its quality bits. *raw_id may be NULL. Unless r->no_match, the record is
+ * then matched against the workspace at once (identity_match_record): when
+ * its profile is merged into an existing one, *pid becomes the survivor.
  */
-int ingest_record_store(struct store *s, int64_t pid, const struct ingest_record *r, int64_t now,
+int ingest_record_store(struct store *s, int64_t *pid, const struct ingest_record *r, int64_t now,
                         int64_t *raw_id);
 
 /*

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "identity/identity.h"
 #include "ingest/ingest.h"
 
 static const struct clean_patterns *api_patterns;
@@ -97,9 +98,10 @@ int ingest_record_texts(struct arena *a, const struct clean_output *co, const ch
     return a->failed ? ERR_NOMEM : 0;
 }
 
-int ingest_record_store(struct store *s, int64_t pid, const struct ingest_record *r, int64_t now,
+int ingest_record_store(struct store *s, int64_t *pidp, const struct ingest_record *r, int64_t now,
                         int64_t *raw_id)
 {
+    int64_t pid = *pidp;
     const struct clean_output *co = r->clean;
     int rc = r->fields_stored ? 0 : store_profile_update(s, pid, co->fields, r->custom, now);
     /* identities another profile owns are left alone: linking is the identity module's call */
@@ -126,5 +128,15 @@ int ingest_record_store(struct store *s, int64_t pid, const struct ingest_record
         .corrected = co->corrected, .email_key = co->email_key, .phone_key = co->phone_key,
         .supersedes = r->supersedes,
     };
-    return store_raw_record_add(s, &raw, now, raw_id);
+    int64_t id;
+    rc = store_raw_record_add(s, &raw, now, &id);
+    if (raw_id)
+        *raw_id = id;
+    if (rc || r->no_match)
+        return rc;
+    int64_t survivor = 0;
+    rc = identity_match_record(s, id, pid, r->cleaned_text, now, &survivor, NULL);
+    if (!rc && survivor)
+        *pidp = survivor;
+    return rc;
 }
