@@ -144,6 +144,7 @@ fuzz: $(FUZZ_TARGETS)
 bench: rondo
 	@bench/ingest.sh
 	@bench/import.sh
+	@bench/identity.sh
 
 # ---- running ---------------------------------------------------------------
 

@@ -8,6 +8,8 @@
 #define RONDO_CMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 int cmd_init(int argc, char **argv);
 int cmd_key(int argc, char **argv);
@@ -22,6 +24,8 @@ int cmd_patterns(int argc, char **argv);
 int cmd_corrections(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_unmerge(int argc, char **argv);
 
 struct import;
 /* Print an import's (or a retry's) summary: text, or JSON on stdout. */
@@ -29,5 +33,16 @@ void cmd_import_summary(const struct import *im, const char *what, double secs, 
 
 /* Print "rondo: <message>" to stderr, with the errbuf's text when set. */
 void cmd_fail(const char *what, int rc, const char *detail);
+
+/* The arguments of a command on one profile: --db PATH PROFILE_ID [--json]. */
+struct cmd_profile_args {
+    const char *db;
+    bool json;
+    int64_t id;
+};
+/* Parse them; -1 to go on, else the exit status (0 after --help, 2 after a
+ * usage error, said on stderr with the usage). */
+int cmd_profile_args(const char *what, int argc, char **argv, void (*usage)(FILE *),
+                     struct cmd_profile_args *a);
 
 #endif

@@ -14,14 +14,6 @@
 #include "http/auth.h"
 #include "store/store.h"
 
-void cmd_fail(const char *what, int rc, const char *detail)
-{
-    if (detail && *detail)
-        fprintf(stderr, "rondo: %s: %s\n", what, detail);
-    else
-        fprintf(stderr, "rondo: %s: %s\n", what, err_str(rc));
-}
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: rondo init --db PATH\n"

@@ -125,5 +125,11 @@ void h_consent_put(struct request *r);
 void h_consent_history(struct request *r);
 void h_quarantine(struct request *r);
 void h_quality(struct request *r);
+/* identity resolution (h_identity.c) */
+void h_profile_unmerge(struct request *r);
+void h_profile_explain(struct request *r);
+void h_matches(struct request *r);
+void h_match_accept(struct request *r);
+void h_match_reject(struct request *r);
 
 #endif

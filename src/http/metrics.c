@@ -12,6 +12,8 @@ static const char *const route_names[RT_COUNT] = {
     "/v1/identify", "/v1/track", "/v1/page", "/v1/screen", "/v1/group", "/v1/alias", "/v1/batch",
     "/api/v1/profiles/{id}", "/api/v1/profiles", "/api/v1/profiles/{id}/consents/{channel}",
     "/api/v1/profiles/{id}/consents/history", "/api/v1/quarantine", "/api/v1/quality",
+    "/api/v1/profiles/{id}/unmerge", "/api/v1/profiles/{id}/explain", "/api/v1/matches",
+    "/api/v1/matches/{id}/accept", "/api/v1/matches/{id}/reject",
     "other",
 };
 

@@ -59,10 +59,15 @@ static const struct route routes[] = {
     {"POST", "/v1/b", RT_V1_BATCH, h_ingest, SEG_MAX_REQUEST_BYTES},
     {"GET", "/api/v1/profiles/{id}/consents/history", RT_API_CONSENT_HISTORY, h_consent_history, 0},
     {"PUT", "/api/v1/profiles/{id}/consents/{channel}", RT_API_CONSENT_PUT, h_consent_put, 64 * 1024},
+    {"POST", "/api/v1/profiles/{id}/unmerge", RT_API_UNMERGE, h_profile_unmerge, 1024},
+    {"GET", "/api/v1/profiles/{id}/explain", RT_API_EXPLAIN, h_profile_explain, 0},
     {"GET", "/api/v1/profiles/{id}", RT_API_PROFILE, h_profile_get, 0},
     {"GET", "/api/v1/profiles", RT_API_PROFILE_SEARCH, h_profile_search, 0},
     {"GET", "/api/v1/quarantine", RT_API_QUARANTINE, h_quarantine, 0},
     {"GET", "/api/v1/quality", RT_API_QUALITY, h_quality, 0},
+    {"GET", "/api/v1/matches", RT_API_MATCHES, h_matches, 0},
+    {"POST", "/api/v1/matches/{id}/accept", RT_API_MATCH_ACCEPT, h_match_accept, 1024},
+    {"POST", "/api/v1/matches/{id}/reject", RT_API_MATCH_REJECT, h_match_reject, 1024},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -344,6 +344,29 @@ static void progress(const struct resolve_opts *o, const char *stage, int64_t do
         o->progress(o->ctx, stage, done, total);
 }
 
+static int64_t uf_find(int32_t *parent, int32_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+static size_t id_index(const int64_t *ids, size_t n, int64_t id)
+{
+    const int64_t *p = bsearch(&id, ids, n, sizeof(*ids), int64_cmp);
+    if (!p)
+        BUG("profile %lld missing from the index", (long long)id);
+    return (size_t)(p - ids);
+}
+
+/*
+ * The pass's links as one batch of merges: a union-find over the profiles
+ * they touch, in the order the links were accepted, keeps the older profile
+ * (smaller id) as each join's survivor, so the merge log is a tree and each
+ * cluster ends in its oldest profile.
+ */
 static int apply_merges(struct store *s, const struct resolve *rv, const struct fs_model *model,
                         const struct resolve_opts *o, int64_t now, struct identity_written *w,
                         int64_t **touched, size_t *ntouched, struct errbuf *e)
@@ -351,40 +374,62 @@ static int apply_merges(struct store *s, const struct resolve *rv, const struct 
     const struct resolve_link *links, *reviews;
     size_t n, nreviews;
     resolve_links(rv, &links, &n, &reviews, &nreviews);
-    *touched = xmalloc((n + 1) * sizeof(**touched));
-    *ntouched = 0;
-    int64_t count = 0;
+    int64_t *ids = xmalloc((2 * n + 1) * sizeof(*ids));
+    size_t nids = 0;
     for (size_t i = 0; i < n; i++) {
-        int64_t pa, pb;
-        int rc = store_profile_resolve(s, links[i].profile_a, &pa);
-        if (!rc)
-            rc = store_profile_resolve(s, links[i].profile_b, &pb);
-        if (rc)
-            return dberr(s, e, "finding a record's profile");
-        if (pa == pb)
-            continue;
-        int64_t survivor = pa < pb ? pa : pb, absorbed = pa < pb ? pb : pa;
-        char *ev = evidence_text(model, &links[i], rule_names[links[i].rule]);
-        rc = store_profile_merge(s, survivor, absorbed, rule_names[links[i].rule], ev, links[i].p,
-                                 now);
-        free(ev);
-        if (rc)
-            return dberr(s, e, "merging two profiles");
-        (*touched)[(*ntouched)++] = survivor;
-        w->merges++;
-        if ((rc = step(s, &count, e)))
-            return rc;
-        if ((i & 1023) == 0)
-            progress(o, "merging", (int64_t)i, (int64_t)n);
+        ids[nids++] = links[i].profile_a;
+        ids[nids++] = links[i].profile_b;
     }
-    int rc = store_match_clear_pending(s);
+    qsort(ids, nids, sizeof(*ids), int64_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < nids; i++)
+        if (!u || ids[i] != ids[u - 1])
+            ids[u++] = ids[i];
+    nids = u;
+    int32_t *parent = xmalloc((nids + 1) * sizeof(*parent));
+    for (size_t i = 0; i < nids; i++)
+        parent[i] = (int32_t)i; /* ids are sorted: the smaller index is the older profile */
+    struct store_merge_item *items = xmalloc((n + 1) * sizeof(*items));
+    size_t nitems = 0;
+    progress(o, "merging", 0, (int64_t)n);
+    for (size_t i = 0; i < n; i++) {
+        int32_t a = (int32_t)uf_find(parent, (int32_t)id_index(ids, nids, links[i].profile_a));
+        int32_t b = (int32_t)uf_find(parent, (int32_t)id_index(ids, nids, links[i].profile_b));
+        if (a == b)
+            continue;
+        int32_t keep = a < b ? a : b, gone = a < b ? b : a;
+        parent[gone] = keep;
+        items[nitems++] = (struct store_merge_item){
+            .survivor = ids[keep], .absorbed = ids[gone], .rule = rule_names[links[i].rule],
+            .evidence = evidence_text(model, &links[i], rule_names[links[i].rule]),
+            .score = links[i].p,
+        };
+    }
+    *touched = xmalloc((nitems + 1) * sizeof(**touched));
+    *ntouched = 0;
+    for (size_t i = 0; i < nitems; i++) {
+        items[i].root = ids[uf_find(parent, (int32_t)id_index(ids, nids, items[i].absorbed))];
+        (*touched)[(*ntouched)++] = items[i].root;
+    }
+    int rc = store_profiles_merge_many(s, items, nitems, now, e);
+    w->merges = rc ? 0 : (int64_t)nitems;
+    for (size_t i = 0; i < nitems; i++)
+        free((char *)items[i].evidence);
+    free(items);
+    free(parent);
+    free(ids);
+    if (rc)
+        return rc;
+
+    int64_t count = 0;
+    rc = store_match_clear_pending(s);
     for (size_t i = 0; !rc && i < nreviews; i++) {
         int64_t pa, pb;
         if ((rc = store_profile_resolve(s, reviews[i].profile_a, &pa)) ||
             (rc = store_profile_resolve(s, reviews[i].profile_b, &pb)))
             break;
         if (pa == pb)
-            continue; /* joined by other links since */
+            continue; /* joined by other links */
         char *ev = evidence_text(model, &reviews[i], "review");
         rc = store_match_add(s, reviews[i].raw_a, reviews[i].raw_b, reviews[i].p, ev, now);
         free(ev);

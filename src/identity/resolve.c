@@ -47,6 +47,8 @@ struct raw_pair {
     int64_t a, b; /* a < b */
 };
 
+#define EM_SAMPLE 1000000 /* candidate pairs EM learns from */
+
 struct keyed {
     uint64_t hash;
     uint32_t rec;
@@ -291,6 +293,42 @@ static void add_link(struct resolve_link **arr, size_t *n, const struct resolve 
     };
 }
 
+/*
+ * u from random pairs of records: among candidates found by blocking,
+ * agreement on the blocked fields (address, surname) is common among
+ * non-matches too, which EM reads as weak evidence; among random pairs it is
+ * what chance gives.
+ */
+static void random_u(const struct resolve *rv, struct fs_model *m)
+{
+    if (rv->n < 2)
+        return;
+    double cnt[PAIR_NFIELDS][FS_MAX_LEVELS] = {{0}};
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int k = 0; k < 400000; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t i = (size_t)(x % rv->n);
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t j = (size_t)(x % rv->n);
+        if (i == j)
+            continue;
+        int8_t g[PAIR_NFIELDS];
+        pair_compare(&rv->recs[i].m, &rv->recs[j].m, g);
+        for (int f = 0; f < PAIR_NFIELDS; f++)
+            if (g[f] >= 0)
+                cnt[f][g[f]] += 1;
+    }
+    for (int f = 0; f < PAIR_NFIELDS; f++) {
+        double tot = 0;
+        for (int l = 0; l < m->nlevels[f]; l++)
+            tot += cnt[f][l] + 0.5;
+        for (int l = 0; l < m->nlevels[f]; l++) {
+            double u = (cnt[f][l] + 0.5) / tot;
+            m->u[f][l] = u < FS_PROB_MIN ? FS_PROB_MIN : u;
+        }
+    }
+}
+
 static double secs_since(int64_t t0)
 {
     return (double)(clock_mono_us() - t0) / 1e6;
@@ -383,11 +421,33 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
     /* 4. the model, from the data */
     t0 = clock_mono_us();
     fs_model_init(&r->model, pair_nlevels, PAIR_NFIELDS);
-    if (npairs && (rc = fs_em(&r->model, gamma, npairs, 200, 1e-6, &r->em_iterations))) {
+    /* EM on an even sample of at most EM_SAMPLE pairs: more adds time, not precision */
+    size_t stride = npairs > EM_SAMPLE ? (npairs + EM_SAMPLE - 1) / EM_SAMPLE : 1;
+    int8_t *sample = gamma;
+    size_t nsample = npairs;
+    if (stride > 1) {
+        nsample = npairs / stride;
+        sample = xmalloc(nsample * PAIR_NFIELDS);
+        for (size_t p = 0; p < nsample; p++)
+            memcpy(sample + p * PAIR_NFIELDS, gamma + p * stride * PAIR_NFIELDS, PAIR_NFIELDS);
+    }
+    rc = nsample ? fs_em(&r->model, sample, nsample, 200, 1e-6, &r->em_iterations) : 0;
+    if (sample != gamma)
+        free(sample);
+    if (rc) {
         free(gamma);
         free(pairs);
         resolve_free(rv);
         return err_set(e, rc, "estimating the match model failed");
+    }
+    /*
+     * u from random pairs, and with it the prior among all pairs (EM's prior
+     * is among the candidates): the matches EM counted, over every pair.
+     */
+    if (npairs) {
+        random_u(rv, &r->model);
+        double all = (double)rv->n * (double)(rv->n - 1) / 2;
+        r->model.prior = r->model.prior * (double)npairs / all;
     }
     r->seconds_em = secs_since(t0);
 

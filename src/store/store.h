@@ -245,6 +245,26 @@ struct store_unmerge {
 int store_profile_unmerge(struct store *s, int64_t absorbed, int64_t now,
                           struct store_unmerge *out, struct errbuf *e);
 
+/* One merge of a batch (store_profiles_merge_many). */
+struct store_merge_item {
+    int64_t survivor; /* the profile it joined, as the merge log's tree records it */
+    int64_t absorbed;
+    int64_t root;     /* the live profile its whole cluster ends in: the rows move there */
+    const char *rule, *evidence;
+    double score;
+};
+
+/*
+ * Many merges at once, set-based (a whole resolve's): each is logged as
+ * store_profile_merge logs it (snapshots as they were before the batch),
+ * every row of an absorbed profile moves to its root, the roots' consents
+ * are rebuilt from their joined ledgers, the absorbed profiles become
+ * tombstones of their roots. Golden fields are the caller's to choose again
+ * (survivorship). Each profile may be absorbed once per batch.
+ */
+int store_profiles_merge_many(struct store *s, const struct store_merge_item *items, size_t n,
+                              int64_t now, struct errbuf *e);
+
 /* Profiles merged directly into survivor by merges in force, newest first; *n may exceed cap. */
 int store_profile_absorbed(struct store *s, int64_t survivor, int64_t *ids, int cap, int *n);
 

@@ -60,10 +60,16 @@ static const char SQL_CONSENT_DELETE_ABSORBED[] = "DELETE FROM consents WHERE pr
     alias ".city, 'country', " alias ".country, 'attributes', " alias ".attributes,"              \
     " 'household_id', " alias ".household_id, 'golden_sources', " alias ".golden_sources,"        \
     " 'updated_at', " alias ".updated_at)"
+/*
+ * raw_max and consent_max: the newest raw record and ledger entry at the
+ * merge, so an unmerge can tell what came later even within one millisecond.
+ */
 static const char SQL_MERGE_LOG[] =
     "INSERT INTO merge_log(action, survivor_id, absorbed_id, rule, score, evidence, created_at,"
     " snapshot) SELECT 'merge', ?1, ?2, ?3, ?4, ?5, ?6, json_object('survivor', " PROFILE_JSON("s")
-    ", 'absorbed', " PROFILE_JSON("a") ") FROM profiles s, profiles a WHERE s.id = ?1 AND a.id = ?2";
+    ", 'absorbed', " PROFILE_JSON("a") ", 'raw_max', (SELECT max(id) FROM raw_records),"
+    " 'consent_max', (SELECT max(id) FROM consent_history))"
+    " FROM profiles s, profiles a WHERE s.id = ?1 AND a.id = ?2";
 
 /*
  * The current consents of profile ?1 rebuilt from its ledger: per channel and
@@ -160,7 +166,8 @@ static const char SQL_OPTOUTS_WHILE_MERGED[] =
     SUBTREE "INSERT INTO consent_history(profile_id, channel, purpose, status, source, wording,"
             " ip, ts, recorded_at, note) SELECT ?2, channel, purpose, status, source, wording, ip,"
             " ts, ?4, 'opt-out given while merged into profile ' || ?1 FROM consent_history"
-            " WHERE profile_id = ?1 AND status = 'opted_out' AND recorded_at >= ?3"
+            " WHERE profile_id = ?1 AND status = 'opted_out'"
+            " AND id > coalesce(json_extract(?5, '$.consent_max'), 0)"
             " AND coalesce(origin_id, profile_id) NOT IN sub";
 static const char SQL_RESTORE_ABSORBED[] =
     "UPDATE profiles SET merged_into = NULL,"
@@ -175,8 +182,9 @@ static const char SQL_RESTORE_SURVIVOR[] =
     " j->>'household_id', j->>'golden_sources', j->>'updated_at'"
     " FROM (SELECT json_extract(?2, '$.survivor') AS j))"
     " WHERE id = ?1 AND updated_at = ?3 AND NOT EXISTS (SELECT 1 FROM merge_log"
-    "  WHERE survivor_id = ?1 AND action = 'merge' AND undone_at IS NULL AND created_at > ?3)"
-    " AND NOT EXISTS (SELECT 1 FROM raw_records WHERE profile_id = ?1 AND received_at > ?3)";
+    "  WHERE survivor_id = ?1 AND action = 'merge' AND undone_at IS NULL AND id > ?4)"
+    " AND NOT EXISTS (SELECT 1 FROM raw_records WHERE profile_id = ?1"
+    "  AND id > coalesce(json_extract(?2, '$.raw_max'), 0))";
 static const char SQL_MERGE_UNDONE[] = "UPDATE merge_log SET undone_at = ?2 WHERE id = ?1";
 static const char SQL_UNMERGE_LOG[] =
     "INSERT INTO merge_log(action, survivor_id, absorbed_id, rule, evidence, created_at)"
@@ -192,7 +200,7 @@ static const char SQL_REJECT_PAIRS[] =
     " decided_at = excluded.decided_at, evidence = excluded.evidence";
 
 static int unmerge_step(struct store *s, const char *sql, int64_t root, int64_t a, int64_t t,
-                        int64_t now, int64_t *moved)
+                        int64_t now, const char *snapshot, int64_t *moved)
 {
     sqlite3_stmt *st = store_stmt(s, sql);
     int n = sqlite3_bind_parameter_count(st);
@@ -202,6 +210,8 @@ static int unmerge_step(struct store *s, const char *sql, int64_t root, int64_t 
         sqlite3_bind_int64(st, 3, t);
     if (n >= 4)
         sqlite3_bind_int64(st, 4, now);
+    if (n >= 5)
+        store_bind_text(st, 5, snapshot);
     int rc = store_exec_stmt(s, st, NULL);
     if (!rc && moved)
         *moved = sqlite3_changes(s->db);
@@ -255,7 +265,8 @@ int store_profile_unmerge(struct store *s, int64_t absorbed, int64_t now,
         {SQL_BACK_TOMBSTONES, &out->tombstones},
     };
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-        if ((rc = unmerge_step(s, steps[i].sql, root, absorbed, merged_at, now, steps[i].moved)))
+        if ((rc = unmerge_step(s, steps[i].sql, root, absorbed, merged_at, now, snapshot,
+                               steps[i].moved)))
             goto out;
 
     st = store_stmt(s, SQL_RESTORE_ABSORBED);
@@ -268,6 +279,7 @@ int store_profile_unmerge(struct store *s, int64_t absorbed, int64_t now,
     sqlite3_bind_int64(st, 1, root);
     store_bind_text(st, 2, snapshot);
     sqlite3_bind_int64(st, 3, merged_at);
+    sqlite3_bind_int64(st, 4, out->merge_id);
     if ((rc = store_exec_stmt(s, st, NULL)))
         goto out;
     out->survivor_restored = sqlite3_changes(s->db) == 1;
@@ -346,5 +358,96 @@ int store_merge_history(struct store *s, int64_t profile_id, json_t **out, struc
         return store_dberr(s, e, "reading the merge log");
     }
     *out = arr;
+    return 0;
+}
+
+/* ---- many merges at once ------------------------------------------------ */
+
+static const char SQL_MAP_CREATE[] =
+    "CREATE TEMP TABLE IF NOT EXISTS merge_map(absorbed INTEGER PRIMARY KEY,"
+    " root INTEGER NOT NULL)";
+static const char SQL_MAP_CLEAR[] = "DELETE FROM temp.merge_map";
+static const char SQL_MAP_ADD[] = "INSERT INTO temp.merge_map(absorbed, root) VALUES (?, ?)";
+/* Profiles of the batch that are tombstones already (merged by another writer meanwhile). */
+static const char SQL_MAP_STALE[] =
+    "SELECT count(*) FROM temp.merge_map m JOIN profiles p ON p.id IN (m.absorbed, m.root)"
+    " WHERE p.merged_into IS NOT NULL";
+#define MOVE_MANY(table)                                                                 \
+    "UPDATE " table " SET origin_id = coalesce(origin_id, profile_id),"                   \
+    " profile_id = (SELECT root FROM temp.merge_map WHERE absorbed = " table ".profile_id)" \
+    " WHERE profile_id IN (SELECT absorbed FROM temp.merge_map)"
+static const char *const SQL_MANY[] = {
+    MOVE_MANY("identities"),
+    MOVE_MANY("raw_records"),
+    MOVE_MANY("events"),
+    MOVE_MANY("orders"),
+    MOVE_MANY("consent_history"),
+    "DELETE FROM consents WHERE profile_id IN (SELECT absorbed FROM temp.merge_map)"
+    " OR profile_id IN (SELECT root FROM temp.merge_map)",
+    "INSERT INTO consents(profile_id, channel, purpose, status, source, wording, ip, ts,"
+    " updated_at) SELECT h.profile_id, h.channel, h.purpose, h.status, h.source, h.wording,"
+    " h.ip, h.ts, h.recorded_at FROM consent_history h"
+    " WHERE h.profile_id IN (SELECT DISTINCT root FROM temp.merge_map) AND NOT EXISTS ("
+    "  SELECT 1 FROM consent_history b WHERE b.profile_id = h.profile_id AND b.channel = h.channel"
+    "  AND b.purpose = h.purpose AND (b.ts > h.ts OR (b.ts = h.ts AND ("
+    "   (b.status = 'opted_out' AND h.status <> 'opted_out')"
+    "   OR (b.status = h.status AND b.id > h.id)))))",
+    /* older tombstones first, then the absorbed profiles themselves */
+    "UPDATE profiles SET merged_into = (SELECT root FROM temp.merge_map"
+    " WHERE absorbed = profiles.merged_into) WHERE merged_into IN"
+    " (SELECT absorbed FROM temp.merge_map)",
+    "UPDATE profiles SET merged_into = (SELECT root FROM temp.merge_map"
+    " WHERE absorbed = profiles.id), updated_at = ?1 WHERE id IN"
+    " (SELECT absorbed FROM temp.merge_map)",
+    "UPDATE profiles SET updated_at = ?1 WHERE id IN (SELECT root FROM temp.merge_map)",
+};
+
+int store_profiles_merge_many(struct store *s, const struct store_merge_item *items, size_t n,
+                              int64_t now, struct errbuf *e)
+{
+    if (n == 0)
+        return 0;
+    int rc = store_identities_changed(s);
+    if (rc)
+        return rc;
+    if (s->ids)
+        idcache_clear(s->ids);
+    if (store_exec(s, SQL_MAP_CREATE, e) || store_exec(s, SQL_MAP_CLEAR, e))
+        return ERR_DB;
+    for (size_t i = 0; i < n; i++) {
+        const struct store_merge_item *m = &items[i];
+        if (m->survivor == m->absorbed || m->root == m->absorbed)
+            return err_set(e, ERR_INVALID, "profile %lld cannot absorb itself",
+                           (long long)m->absorbed);
+        sqlite3_stmt *st = store_stmt(s, SQL_MERGE_LOG);
+        sqlite3_bind_int64(st, 1, m->survivor);
+        sqlite3_bind_int64(st, 2, m->absorbed);
+        sqlite3_bind_text(st, 3, m->rule, -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 4, m->score);
+        store_bind_text(st, 5, m->evidence);
+        sqlite3_bind_int64(st, 6, now);
+        if ((rc = store_exec_stmt(s, st, e)))
+            return rc;
+        st = store_stmt(s, SQL_MAP_ADD);
+        sqlite3_bind_int64(st, 1, m->absorbed);
+        sqlite3_bind_int64(st, 2, m->root);
+        if ((rc = store_exec_stmt(s, st, e)))
+            return store_dberr(s, e, "a profile absorbed twice in one batch");
+    }
+    sqlite3_stmt *st = store_stmt(s, SQL_MAP_STALE);
+    rc = sqlite3_step(st);
+    int64_t stale = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    if (stale)
+        return stale < 0 ? store_dberr(s, e, "checking the profiles")
+                         : err_set(e, ERR_BUSY, "%lld of the profiles to merge were merged by "
+                                   "someone else meanwhile: run it again", (long long)stale);
+    for (size_t i = 0; i < sizeof(SQL_MANY) / sizeof(SQL_MANY[0]); i++) {
+        st = store_stmt(s, SQL_MANY[i]);
+        if (sqlite3_bind_parameter_count(st) >= 1)
+            sqlite3_bind_int64(st, 1, now);
+        if ((rc = store_exec_stmt(s, st, NULL)))
+            return store_dberr(s, e, "merging profiles");
+    }
     return 0;
 }
