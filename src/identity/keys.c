@@ -35,7 +35,7 @@
  * more than precision. The code is at most 8 upper-case letters.
  *
  * key_blocking writes "pb:<code>|<year>", "pi:<postcode>|<initial>",
- * "sh:<street>|<number>|<postcode>", "el:<local part>", "ph:<8 digits>", in
+ * "sh:<street>|<number>|<postcode>", "sc:<street>|<number>|<city>", "el:<local part>", "ph:<8 digits>", in
  * that order, each only when all its fields give something. The country is
  * not part of any key: a record without one must still meet the same
  * person, and postcodes shared by countries only make buckets a bit larger.
@@ -746,6 +746,17 @@ int key_blocking(const struct key_record *r, char keys[KEY_MAX][KEY_LEN])
     if (npc > 0 && present(r->street) && present(r->house_number) &&
         norm_street(r->street, a, sizeof(a)) > 0 && norm_house(r->house_number, b, sizeof(b)) > 0) {
         key_start(&k, keys[nk++], "sh:");
+        key_put(&k, a);
+        key_put(&k, "|");
+        key_put(&k, b);
+        key_put(&k, "|");
+        key_put(&k, c);
+    }
+
+    if (present(r->city) && present(r->street) && present(r->house_number) &&
+        norm_street(r->street, a, sizeof(a)) > 0 && norm_house(r->house_number, b, sizeof(b)) > 0 &&
+        key_name(r->city, c, sizeof(c)) > 0) {
+        key_start(&k, keys[nk++], "sc:");
         key_put(&k, a);
         key_put(&k, "|");
         key_put(&k, b);

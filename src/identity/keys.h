@@ -30,7 +30,7 @@ size_t key_phonetic(const char *in, char *out, size_t cap);
 /* The fields blocking reads (cleaned values; any may be NULL). */
 struct key_record {
     const char *first_name, *last_name, *birth_date, *email, *phone;
-    const char *street, *house_number, *postal_code, *country;
+    const char *street, *house_number, *postal_code, *country, *city;
 };
 
 #define KEY_MAX 8   /* blocking keys per record */
@@ -40,7 +40,8 @@ struct key_record {
  * The record's blocking keys, each prefixed with its rule so that keys of
  * different rules never meet: "pb:" phonetic surname + birth year,
  * "pi:" postcode + first initial, "sh:" normalised street + house number +
- * postcode, "el:" the e-mail's local part (when not a role account and at
+ * postcode, "sc:" the same street and number + the folded city (a record
+ * without its postcode still meets its twin), "el:" the e-mail's local part (when not a role account and at
  * least 4 characters), "ph:" the phone's last 8 digits. A rule whose fields
  * are missing gives no key. Returns the number of keys written.
  */

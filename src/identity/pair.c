@@ -218,8 +218,47 @@ static size_t email_local(const char *email, const char *at, char *out)
     return n;
 }
 
-static int email_level(const char *a, const char *b)
+/* The letters a-z of s (folded text), in order, into out; returns how many. */
+static size_t letters(const char *s, char *out, size_t cap)
 {
+    size_t n = 0;
+    for (; s && *s && n + 1 < cap; s++)
+        if (*s >= 'a' && *s <= 'z')
+            out[n++] = *s;
+    out[n] = '\0';
+    return n;
+}
+
+/*
+ * Whether the local part (folded, digits aside) is made of the record's own
+ * names: jan.peeters, peetersjan, j.peeters, janp, daan.vandenberg (the
+ * folded last name drops its particles: the local part may hold them, up to
+ * 6 letters more). Such an address repeats the names: two of them agreeing
+ * on another domain is no evidence beyond the names, which are weighed
+ * already, and many people share it.
+ */
+static bool local_from_names(const char *local, const struct match_rec *r)
+{
+    char fold[NAME_CAP], first[NAME_CAP], last[NAME_CAP], l[LOCAL_CAP];
+    size_t nf = r->first_name ? key_name(r->first_name, fold, NAME_CAP) : 0;
+    nf = nf ? letters(fold, first, NAME_CAP) : 0;
+    size_t nl = r->last_name ? key_name(r->last_name, fold, NAME_CAP) : 0;
+    nl = nl ? letters(fold, last, NAME_CAP) : 0;
+    size_t n = letters(local, l, LOCAL_CAP);
+    if (n < 3 || nl < 2)
+        return false;
+    if (n == nf && !memcmp(l, first, n))
+        return true;
+    if (!strstr(l, last))
+        return false;
+    if (n <= nl + 6)
+        return true; /* the last name, its particles, an initial or two */
+    return nf && strstr(l, first);
+}
+
+static int email_level(const struct match_rec *ra, const struct match_rec *rb)
+{
+    const char *a = ra->email, *b = rb->email;
     const char *at_a = a ? strrchr(a, '@') : NULL, *at_b = b ? strrchr(b, '@') : NULL;
     if (!at_a || !at_b || at_a == a || at_b == b || !at_a[1] || !at_b[1])
         return PAIR_MISSING;
@@ -228,7 +267,7 @@ static int email_level(const char *a, const char *b)
     char la[LOCAL_CAP], lb[LOCAL_CAP];
     size_t na = email_local(a, at_a, la), nb = email_local(b, at_b, lb);
     if (na && na == nb && !memcmp(la, lb, na))
-        return 1;
+        return local_from_names(la, ra) || local_from_names(la, rb) ? PAIR_MISSING : 1;
     return 0;
 }
 
@@ -284,9 +323,28 @@ void pair_compare(const struct match_rec *a, const struct match_rec *b, int8_t o
 {
     out[PAIR_FIRST_NAME] = (int8_t)first_name_level(a->first_name, b->first_name);
     out[PAIR_LAST_NAME] = (int8_t)last_name_level(a->last_name, b->last_name);
+    if (out[PAIR_FIRST_NAME] == 0 && out[PAIR_LAST_NAME] == 0) {
+        /*
+         * First and last name swapped ("Lambotte Baptiste"): weighed crossed.
+         * The crossed pairs can take either rule; of the two ways, the one
+         * that claims less counts, so that the vector is the same both ways
+         * round.
+         */
+        int f1 = first_name_level(a->first_name, b->last_name);
+        int l1 = last_name_level(a->last_name, b->first_name);
+        int f2 = first_name_level(b->first_name, a->last_name);
+        int l2 = last_name_level(b->last_name, a->first_name);
+        double s1 = f1 / 3.0 + l1 / 2.0, s2 = f2 / 3.0 + l2 / 2.0;
+        bool one = s1 < s2 || (s1 == s2 && f1 >= f2);
+        int f = one ? f1 : f2, l = one ? l1 : l2;
+        if (f >= 1 && l >= 1 && (f == 3 || l == 2)) {
+            out[PAIR_FIRST_NAME] = (int8_t)f;
+            out[PAIR_LAST_NAME] = (int8_t)l;
+        }
+    }
     out[PAIR_BIRTH_DATE] = (int8_t)birth_date_level(a->birth_date, b->birth_date);
     out[PAIR_GENDER] = (int8_t)gender_level(a->gender, b->gender);
-    out[PAIR_EMAIL] = (int8_t)email_level(a->email, b->email);
+    out[PAIR_EMAIL] = (int8_t)email_level(a, b);
     out[PAIR_PHONE] = (int8_t)phone_level(a->phone, b->phone);
     out[PAIR_ADDRESS] = (int8_t)address_level(a, b);
 }

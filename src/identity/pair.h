@@ -52,6 +52,8 @@ enum pair_field {
  *               names, or of the first words when one has one word and the
  *               other several ("Jan" / "Jan Peter", not "Jan Willem" /
  *               "Jan Peter"); 3 exact
+ *   (When both names differ but first and last are swapped, one of the two
+ *   exact and the other at least similar, the crossed levels count.)
  *   last name:  0 different; 1 phonetic code equal, Jaro-Winkler >= 0.90,
  *               or every word of the shorter in the longer ("Peeters" /
  *               "Peeters-Janssens"); 2 exact
@@ -61,7 +63,10 @@ enum pair_field {
  *               value, "unknown" say, is missing)
  *   email:      0 different; 1 same local part (dots and +tag aside, at least
  *               4 characters, not a role account like info@), on another
- *               domain or the same; 2 exact (case aside)
+ *               domain or the same; 2 exact (case aside). A shared local part
+ *               made of either record's own names (jan.peeters, j.peeters,
+ *               peetersjan) is missing: it repeats the names, already weighed,
+ *               and many people share it.
  *   phone:      0 different; 1 same last 7 digits; 2 exact (digits)
  *   address:    0 different; 1 cmp_address >= 0.6; 2 cmp_address >= 0.95.
  *               Missing unless each side has a street or a postcode and

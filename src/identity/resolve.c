@@ -98,7 +98,7 @@ void resolve_parse_record(struct arena *a, const char *cleaned, struct match_rec
 int resolve_keys(const struct match_rec *m, uint64_t out[KEY_MAX])
 {
     struct key_record kr = {m->first_name, m->last_name, m->birth_date, m->email, m->phone,
-                            m->street,     m->house_number, m->postal_code, m->country};
+                            m->street,     m->house_number, m->postal_code, m->country, m->city};
     char k[KEY_MAX][KEY_LEN];
     int nk = key_blocking(&kr, k);
     for (int j = 0; j < nk; j++)
