@@ -29,7 +29,7 @@ static void usage(FILE *f)
                "  then blocking, comparisons, Fellegi-Sunter with m/u estimated by EM;\n"
                "  clusters never join records in clear conflict), merges each cluster into\n"
                "  its oldest profile, queues pairs between --review-at (0.80) and --merge-at\n"
-               "  (0.99) for review, chooses golden records by the survivorship rules\n"
+               "  (0.95) for review, chooses golden records by the survivorship rules\n"
                "  (--rules stores new ones in the workspace) and assigns households.\n"
                "  --dry-run only prints what it would merge. --truth prints pairwise\n"
                "  precision/recall/F1 against a file of source,external_id,person_id.\n");

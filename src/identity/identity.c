@@ -24,8 +24,6 @@
 
 #define COMMIT_EVERY 20000 /* merges or rows per transaction in identity_apply */
 #define RT_MAX_BUCKET 200  /* real time skips keys shared by more records (as the pass) */
-#define RT_MERGE_AT 0.99
-#define RT_REVIEW_AT 0.80
 
 static const char *const rule_names[] = {[RESOLVE_EMAIL] = "email", [RESOLVE_MATCH] = "match"};
 
@@ -51,7 +49,8 @@ static void rules_load(struct store *s, struct survive_rules *r)
     free(text);
 }
 
-static char *model_to_text(const struct fs_model *m)
+/* The model and the thresholds of a full resolve, as the setting keeps them. */
+static char *model_to_text(const struct fs_model *m, double merge_at, double review_at)
 {
     json_t *o = json_object(), *jm = json_array(), *ju = json_array();
     for (int f = 0; f < m->nfields; f++) {
@@ -64,6 +63,8 @@ static char *model_to_text(const struct fs_model *m)
         json_array_append_new(ju, ru);
     }
     json_object_set_new(o, "prior", json_real(m->prior));
+    json_object_set_new(o, "merge_at", json_real(merge_at));
+    json_object_set_new(o, "review_at", json_real(review_at));
     json_object_set_new(o, "m", jm);
     json_object_set_new(o, "u", ju);
     char *t = json_dumps(o, JSON_COMPACT);
@@ -72,12 +73,15 @@ static char *model_to_text(const struct fs_model *m)
 }
 
 /*
- * The model the last full resolve estimated; false (and the starting model)
- * before any: its weights would be guesses.
+ * The model the last full resolve estimated, and its thresholds; false (and
+ * the starting model, the default thresholds) before any: its weights would
+ * be guesses.
  */
-static bool model_load(struct store *s, struct fs_model *m)
+static bool model_load(struct store *s, struct fs_model *m, double *merge_at, double *review_at)
 {
     fs_model_init(m, pair_nlevels, PAIR_NFIELDS);
+    *merge_at = RESOLVE_MERGE_AT;
+    *review_at = RESOLVE_REVIEW_AT;
     char *text = NULL;
     if (store_setting_get(s, IDENTITY_SETTING_MODEL, &text))
         return false;
@@ -102,6 +106,12 @@ static bool model_load(struct store *s, struct fs_model *m)
         if (ok && t.prior > 0 && t.prior < 1) {
             *m = t;
             loaded = true;
+            double ma = json_number_value(json_object_get(o, "merge_at"));
+            double ra = json_number_value(json_object_get(o, "review_at"));
+            if (ma > 0 && ma <= 1)
+                *merge_at = ma;
+            if (ra > 0 && ra <= 1)
+                *review_at = ra;
         }
     }
     json_decref(o);
@@ -491,7 +501,7 @@ int identity_apply(struct store *s, const struct resolve *rv, const struct resol
             dberr(s, e, "writing the blocking index");
     }
     if (!rc) {
-        char *m = model_to_text(&r->model);
+        char *m = model_to_text(&r->model, r->merge_at, r->review_at);
         rc = store_setting_set(s, IDENTITY_SETTING_MODEL, m, now);
         free(m);
     }
@@ -573,7 +583,8 @@ int identity_match_record(struct store *s, int64_t raw_id, int64_t profile_id,
     resolve_parse_record(&c.mem, cleaned, &m, &c.email_alt);
     c.m = &m;
     struct fs_model model;
-    c.scored = model_load(s, &model);
+    double merge_at, review_at;
+    c.scored = model_load(s, &model, &merge_at, &review_at);
     c.model = &model;
     uint64_t keys[KEY_MAX + 2];
     int n = index_keys(&m, c.email_alt, keys);
@@ -584,14 +595,14 @@ int identity_match_record(struct store *s, int64_t raw_id, int64_t profile_id,
         arena_release(&c.mem);
         return dberr(s, e, "matching a record");
     }
-    if (c.found && c.best.p >= RT_REVIEW_AT) {
+    if (c.found && c.best.p >= review_at) {
         c.best.a = &m;
         c.best.b = &c.best_rec;
         c.best.raw_a = raw_id;
         c.best.profile_a = profile_id;
         int64_t survivor;
         rc = store_profile_resolve(s, c.best.profile_b, &survivor);
-        if (!rc && c.best.p >= RT_MERGE_AT && survivor != profile_id) {
+        if (!rc && c.best.p >= merge_at && survivor != profile_id) {
             char *ev = evidence_text(&model, &c.best, rule_names[c.best.rule]);
             int64_t keep = survivor < profile_id ? survivor : profile_id;
             int64_t gone = survivor < profile_id ? profile_id : survivor;

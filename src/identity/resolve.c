@@ -338,8 +338,8 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
                 struct resolve_result *r, struct errbuf *e)
 {
     memset(r, 0, sizeof(*r));
-    double merge_at = o && o->merge_at > 0 ? o->merge_at : 0.99;
-    double review_at = o && o->review_at > 0 ? o->review_at : 0.80;
+    double merge_at = o && o->merge_at > 0 ? o->merge_at : RESOLVE_MERGE_AT;
+    double review_at = o && o->review_at > 0 ? o->review_at : RESOLVE_REVIEW_AT;
     int max_bucket = o && o->max_bucket > 0 ? o->max_bucket : 200;
     struct resolve *rv = xcalloc(1, sizeof(*rv));
     arena_init(&rv->mem, (size_t)1 << 36);
@@ -352,6 +352,8 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
         return rc == ERR_NOMEM ? err_set(e, rc, "out of memory for the records") : rc;
     }
     r->records = (int64_t)rv->n;
+    r->merge_at = merge_at;
+    r->review_at = review_at;
     r->seconds_load = secs_since(t0);
 
     /* 2. blocking: keys sorted, pairs within each bucket */
