@@ -577,6 +577,9 @@ int identity_match_record(struct store *s, int64_t raw_id, int64_t profile_id,
                           struct errbuf *e)
 {
     *merged_into = 0;
+    struct errbuf mine = {{0}, {0}};
+    if (!e)
+        e = &mine; /* the caller wants the status only */
     struct rt_ctx c = {.profile_id = profile_id};
     arena_init(&c.mem, 0);
     struct match_rec m;

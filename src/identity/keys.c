@@ -31,12 +31,12 @@
  *     t or at the end ("Lichtert"); h counts only before a vowel;
  *   - the same sound twice in a row counts once (Hendrickx = Hendriks).
  * Dropping vowels makes the code forgiving (Meyer = Maier = Moor): it feeds
- * blocking, where the birth year keeps buckets small and recall matters
+ * blocking, where the birth date or postcode keeps buckets small and recall matters
  * more than precision. The code is at most 8 upper-case letters.
  *
- * key_blocking writes "pb:<code>|<year>", "pi:<postcode>|<initial>",
- * "sh:<street>|<number>|<postcode>", "sc:<street>|<number>|<city>", "el:<local part>", "ph:<8 digits>", in
- * that order, each only when all its fields give something. The country is
+ * key_blocking writes "pb:<code>|<birth date>", "pn:<postcode>|<code>",
+ * "sh:<street>|<number>|<postcode>", "sc:<street>|<number>|<city>", "el:<local part>",
+ * "ph:<8 digits>", in that order, each only when all its fields give something. The country is
  * not part of any key: a record without one must still meet the same
  * person, and postcodes shared by countries only make buckets a bit larger.
  *
@@ -571,17 +571,19 @@ static bool present(const char *s)
 }
 
 /* The year of a "YYYY-..." date into y[5]; false when it does not look like one. */
-static bool birth_year(const char *date, char *y)
+/* A cleaned birth date, YYYY-MM-DD, copied into out[11]; false for anything else. */
+static bool birth_date(const char *date, char *out)
 {
     if (!date)
         return false;
-    for (int i = 0; i < 4; i++) {
-        if (date[i] < '0' || date[i] > '9')
+    for (int i = 0; i < 10; i++) {
+        bool dash = i == 4 || i == 7;
+        if (dash ? date[i] != '-' : date[i] < '0' || date[i] > '9')
             return false;
-        y[i] = date[i];
+        out[i] = date[i];
     }
-    y[4] = '\0';
-    return date[4] == '-';
+    out[10] = '\0';
+    return date[10] == '\0';
 }
 
 /* Postcode without spaces, upper case, into out[cap]; returns the length. */
@@ -723,8 +725,8 @@ int key_blocking(const struct key_record *r, char keys[KEY_MAX][KEY_LEN])
     struct key k;
     char a[KEY_LEN], b[KEY_LEN], c[KEY_LEN];
 
-    if (present(r->last_name) && birth_year(r->birth_date, b) &&
-        key_phonetic(r->last_name, a, sizeof(a)) > 0) {
+    size_t nph = present(r->last_name) ? key_phonetic(r->last_name, a, sizeof(a)) : 0;
+    if (nph > 0 && birth_date(r->birth_date, b)) {
         key_start(&k, keys[nk++], "pb:");
         key_put(&k, a);
         key_put(&k, "|");
@@ -732,12 +734,8 @@ int key_blocking(const struct key_record *r, char keys[KEY_MAX][KEY_LEN])
     }
 
     size_t npc = present(r->postal_code) ? norm_postcode(r->postal_code, c, sizeof(c)) : 0;
-    if (npc > 0 && present(r->first_name) && key_name(r->first_name, a, sizeof(a)) > 0) {
-        size_t len = 1;
-        while (((unsigned char)a[len] & 0xC0) == 0x80)
-            len++;
-        a[len] = '\0'; /* the first letter, whole in UTF-8 */
-        key_start(&k, keys[nk++], "pi:");
+    if (npc > 0 && nph > 0) {
+        key_start(&k, keys[nk++], "pn:");
         key_put(&k, c);
         key_put(&k, "|");
         key_put(&k, a);
