@@ -34,7 +34,7 @@
  * blocking, where the birth date or postcode keeps buckets small and recall matters
  * more than precision. The code is at most 8 upper-case letters.
  *
- * key_blocking writes "pb:<code>|<birth date>", "pn:<postcode>|<code>",
+ * key_blocking writes "pb:<code>|<birth date>", "pn:<postcode>|<code>|<initial>",
  * "sh:<street>|<number>|<postcode>", "sc:<street>|<number>|<city>", "el:<local part>",
  * "ph:<8 digits>", in that order, each only when all its fields give something. The country is
  * not part of any key: a record without one must still meet the same
@@ -734,11 +734,17 @@ int key_blocking(const struct key_record *r, char keys[KEY_MAX][KEY_LEN])
     }
 
     size_t npc = present(r->postal_code) ? norm_postcode(r->postal_code, c, sizeof(c)) : 0;
-    if (npc > 0 && nph > 0) {
+    if (npc > 0 && nph > 0 && present(r->first_name) && key_name(r->first_name, b, sizeof(b)) > 0) {
+        size_t len = 1;
+        while (((unsigned char)b[len] & 0xC0) == 0x80)
+            len++;
+        b[len] = '\0'; /* the first letter, whole in UTF-8 */
         key_start(&k, keys[nk++], "pn:");
         key_put(&k, c);
         key_put(&k, "|");
         key_put(&k, a);
+        key_put(&k, "|");
+        key_put(&k, b);
     }
 
     if (npc > 0 && present(r->street) && present(r->house_number) &&

@@ -39,7 +39,7 @@ struct key_record {
 /*
  * The record's blocking keys, each prefixed with its rule so that keys of
  * different rules never meet: "pb:" phonetic surname + birth date,
- * "pn:" postcode + phonetic surname, "sh:" normalised street + house number
+ * "pn:" postcode + phonetic surname + first initial, "sh:" normalised street + house number
  * + postcode, "sc:" the same street and number + the folded city (a record
  * without its postcode still meets its twin), "el:" the e-mail's local part
  * (when not a role account and at least 4 characters), "ph:" the phone's

@@ -93,21 +93,44 @@ static bool first_nickname(const char *a, const char *b, const char *fa, const c
  * Names are compared folded by key_name: case, accents, punctuation aside.
  * False when either is missing; *same when they fold to the same text.
  */
-static bool fold_names(const char *a, const char *b, char fa[NAME_CAP], char fb[NAME_CAP],
+/* A name and, when the record was prepared, its key_name folding. */
+struct name {
+    const char *raw, *key;
+};
+
+#define FIRST(r) ((struct name){(r)->first_name, (r)->first_key})
+#define LAST(r) ((struct name){(r)->last_name, (r)->last_key})
+
+/* The folded name into out[NAME_CAP]: the prepared one, or key_name's now. */
+static size_t fold_name(struct name n, char *out)
+{
+    if (!n.raw)
+        return out[0] = '\0', 0;
+    if (!n.key)
+        return key_name(n.raw, out, NAME_CAP);
+    size_t len = strlen(n.key);
+    len = len < NAME_CAP ? len : NAME_CAP - 1;
+    memcpy(out, n.key, len);
+    out[len] = '\0';
+    return len;
+}
+
+static bool fold_names(struct name a, struct name b, char fa[NAME_CAP], char fb[NAME_CAP],
                        size_t *la, size_t *lb, bool *same)
 {
-    *la = a ? key_name(a, fa, NAME_CAP) : 0;
-    *lb = b ? key_name(b, fb, NAME_CAP) : 0;
+    *la = fold_name(a, fa);
+    *lb = fold_name(b, fb);
     *same = *la == *lb && !memcmp(fa, fb, *la);
     return *la && *lb;
 }
 
-static int first_name_level(const char *a, const char *b)
+static int first_name_level(struct name na, struct name nb)
 {
+    const char *a = na.raw, *b = nb.raw;
     char fa[NAME_CAP], fb[NAME_CAP];
     size_t la, lb;
     bool same;
-    if (!fold_names(a, b, fa, fb, &la, &lb, &same))
+    if (!fold_names(na, nb, fa, fb, &la, &lb, &same))
         return PAIR_MISSING;
     if (same)
         return la == 1 ? 1 : 3; /* two equal initials say little */
@@ -120,18 +143,23 @@ static int first_name_level(const char *a, const char *b)
     return 0;
 }
 
-static int last_name_level(const char *a, const char *b)
+static int last_name_level(struct name na, struct name nb, const char *code_a,
+                           const char *code_b)
 {
+    const char *a = na.raw, *b = nb.raw;
     char fa[NAME_CAP], fb[NAME_CAP];
     size_t la, lb;
     bool same;
-    if (!fold_names(a, b, fa, fb, &la, &lb, &same))
+    if (!fold_names(na, nb, fa, fb, &la, &lb, &same))
         return PAIR_MISSING;
     if (same)
         return 2;
     char pa[16], pb[16];
-    size_t na = key_phonetic(a, pa, sizeof(pa)), nb = key_phonetic(b, pb, sizeof(pb));
-    if (na && na == nb && !memcmp(pa, pb, na))
+    if (!code_a)
+        code_a = key_phonetic(a, pa, sizeof(pa)) ? pa : "";
+    if (!code_b)
+        code_b = key_phonetic(b, pb, sizeof(pb)) ? pb : "";
+    if (*code_a && !strcmp(code_a, code_b))
         return 1;
     if (cmp_jaro_winkler(fa, fb) >= PAIR_LAST_SIMILAR || cmp_token_set(fa, fb) >= 0.999)
         return 1;
@@ -240,9 +268,9 @@ static size_t letters(const char *s, char *out, size_t cap)
 static bool local_from_names(const char *local, const struct match_rec *r)
 {
     char fold[NAME_CAP], first[NAME_CAP], last[NAME_CAP], l[LOCAL_CAP];
-    size_t nf = r->first_name ? key_name(r->first_name, fold, NAME_CAP) : 0;
+    size_t nf = fold_name(FIRST(r), fold);
     nf = nf ? letters(fold, first, NAME_CAP) : 0;
-    size_t nl = r->last_name ? key_name(r->last_name, fold, NAME_CAP) : 0;
+    size_t nl = fold_name(LAST(r), fold);
     nl = nl ? letters(fold, last, NAME_CAP) : 0;
     size_t n = letters(local, l, LOCAL_CAP);
     if (n < 3 || nl < 2)
@@ -321,8 +349,8 @@ static int address_level(const struct match_rec *a, const struct match_rec *b)
 
 void pair_compare(const struct match_rec *a, const struct match_rec *b, int8_t out[PAIR_NFIELDS])
 {
-    out[PAIR_FIRST_NAME] = (int8_t)first_name_level(a->first_name, b->first_name);
-    out[PAIR_LAST_NAME] = (int8_t)last_name_level(a->last_name, b->last_name);
+    out[PAIR_FIRST_NAME] = (int8_t)first_name_level(FIRST(a), FIRST(b));
+    out[PAIR_LAST_NAME] = (int8_t)last_name_level(LAST(a), LAST(b), a->last_code, b->last_code);
     if (out[PAIR_FIRST_NAME] == 0 && out[PAIR_LAST_NAME] == 0) {
         /*
          * First and last name swapped ("Lambotte Baptiste"): weighed crossed.
@@ -330,10 +358,10 @@ void pair_compare(const struct match_rec *a, const struct match_rec *b, int8_t o
          * that claims less counts, so that the vector is the same both ways
          * round.
          */
-        int f1 = first_name_level(a->first_name, b->last_name);
-        int l1 = last_name_level(a->last_name, b->first_name);
-        int f2 = first_name_level(b->first_name, a->last_name);
-        int l2 = last_name_level(b->last_name, a->first_name);
+        int f1 = first_name_level(FIRST(a), LAST(b));
+        int l1 = last_name_level(LAST(a), FIRST(b), NULL, NULL);
+        int f2 = first_name_level(FIRST(b), LAST(a));
+        int l2 = last_name_level(LAST(b), FIRST(a), NULL, NULL);
         double s1 = f1 / 3.0 + l1 / 2.0, s2 = f2 / 3.0 + l2 / 2.0;
         bool one = s1 < s2 || (s1 == s2 && f1 >= f2);
         int f = one ? f1 : f2, l = one ? l1 : l2;
@@ -356,5 +384,5 @@ bool pair_conflict(const struct match_rec *a, const struct match_rec *b)
         return true;
     enum gender ga = gender_of(a->gender), gb = gender_of(b->gender);
     bool binary = (ga == G_FEMALE || ga == G_MALE) && (gb == G_FEMALE || gb == G_MALE);
-    return binary && ga != gb && first_name_level(a->first_name, b->first_name) == 0;
+    return binary && ga != gb && first_name_level(FIRST(a), FIRST(b)) == 0;
 }

@@ -25,6 +25,13 @@ struct match_rec {
     const char *email;      /* the e-mail identity key */
     const char *phone;      /* E.164, "+32475123456" */
     const char *street, *house_number, *postal_code, *city, *country;
+    /*
+     * Optional, for speed: the names as key_name folds them and the
+     * surname's key_phonetic code, computed once per record rather than at
+     * every comparison. NULL: computed when needed. Must agree with the
+     * names when set.
+     */
+    const char *first_key, *last_key, *last_code;
 };
 
 /* The compared fields, in the order of the comparison vector. */

@@ -47,7 +47,8 @@ struct raw_pair {
     int64_t a, b; /* a < b */
 };
 
-#define EM_SAMPLE 1000000 /* candidate pairs EM learns from */
+#define EM_SAMPLE 1000000   /* candidate pairs EM learns from */
+#define ANCHOR_SAMPLE 200000 /* e-mail-linked pairs that m is learnt from */
 
 struct keyed {
     uint64_t hash;
@@ -93,6 +94,18 @@ void resolve_parse_record(struct arena *a, const char *cleaned, struct match_rec
     };
     *email_alt = field(a, o, "email_alt");
     json_decref(o);
+    char buf[128];
+    if (m->first_name) {
+        key_name(m->first_name, buf, sizeof(buf));
+        m->first_key = arena_strdup(a, buf);
+    }
+    if (m->last_name) {
+        key_name(m->last_name, buf, sizeof(buf));
+        m->last_key = arena_strdup(a, buf);
+        if (!key_phonetic(m->last_name, buf, sizeof(buf)))
+            buf[0] = '\0';
+        m->last_code = arena_strdup(a, buf);
+    }
 }
 
 int resolve_keys(const struct match_rec *m, uint64_t out[KEY_MAX])
@@ -329,6 +342,38 @@ static void random_u(const struct resolve *rv, struct fs_model *m)
     }
 }
 
+/*
+ * m of every field but the e-mail from the pairs that share an e-mail
+ * address (the deterministic links, at most ANCHOR_SAMPLE of them, evenly
+ * spread, those in clear conflict aside: family addresses): how the fields
+ * of one person agree across records, learnt without labels and without
+ * the blocking's bias. Fields never observed keep the model's values.
+ */
+static void anchored_m(const struct resolve *rv, const struct edge *edges, size_t nedges,
+                       double m[PAIR_NFIELDS][FS_MAX_LEVELS], const struct fs_model *start)
+{
+    double cnt[PAIR_NFIELDS][FS_MAX_LEVELS] = {{0}};
+    size_t stride = nedges > ANCHOR_SAMPLE ? nedges / ANCHOR_SAMPLE : 1;
+    for (size_t k = 0; k < nedges; k += stride) {
+        const struct match_rec *a = &rv->recs[edges[k].i].m, *b = &rv->recs[edges[k].j].m;
+        if (pair_conflict(a, b))
+            continue;
+        int8_t g[PAIR_NFIELDS];
+        pair_compare(a, b, g);
+        for (int f = 0; f < PAIR_NFIELDS; f++)
+            if (g[f] >= 0)
+                cnt[f][g[f]] += 1;
+    }
+    for (int f = 0; f < PAIR_NFIELDS; f++) {
+        double tot = 0;
+        for (int l = 0; l < start->nlevels[f]; l++)
+            tot += cnt[f][l];
+        for (int l = 0; l < start->nlevels[f]; l++)
+            m[f][l] = tot >= 100 ? (cnt[f][l] + 0.5) / (tot + 0.5 * start->nlevels[f])
+                                 : start->m[f][l];
+    }
+}
+
 static double secs_since(int64_t t0)
 {
     return (double)(clock_mono_us() - t0) / 1e6;
@@ -420,9 +465,30 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
         pthread_join(th[t], NULL);
     r->seconds_compare = secs_since(t0);
 
-    /* 4. the model, from the data */
+    /*
+     * 4. the model, from the data. EM alone on blocked candidates is
+     * unstable: at a million persons it took households (one address, one
+     * surname) for the matching class. So most of the model is measured:
+     *   - u of every field from random pairs of records (what chance gives);
+     *   - m of every field but the e-mail from the pairs that share an
+     *     e-mail address (records of one person);
+     *   - EM, with those pinned, estimates the e-mail's m and the prior
+     *     among the candidates; the prior over all pairs follows.
+     */
     t0 = clock_mono_us();
+    size_t ecap = npairs ? npairs : 1, nedges = 0;
+    struct edge *edges = xmalloc(ecap * sizeof(*edges));
+    nedges = email_edges(rv, &edges, &ecap, nedges, max_bucket);
     fs_model_init(&r->model, pair_nlevels, PAIR_NFIELDS);
+    struct fs_model chance = r->model;
+    if (npairs) {
+        random_u(rv, &chance);
+        double m[PAIR_NFIELDS][FS_MAX_LEVELS];
+        anchored_m(rv, edges, nedges, m, &r->model);
+        for (int f = 0; f < PAIR_NFIELDS; f++)
+            if (f != PAIR_EMAIL)
+                fs_model_fix(&r->model, f, m[f], chance.u[f]);
+    }
     /* EM on an even sample of at most EM_SAMPLE pairs: more adds time, not precision */
     size_t stride = npairs > EM_SAMPLE ? (npairs + EM_SAMPLE - 1) / EM_SAMPLE : 1;
     int8_t *sample = gamma;
@@ -437,20 +503,21 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
     if (sample != gamma)
         free(sample);
     if (rc) {
+        free(edges);
         free(gamma);
         free(pairs);
         resolve_free(rv);
         return err_set(e, rc, "estimating the match model failed");
     }
-    /*
-     * u from random pairs, and with it the prior among all pairs (EM's prior
-     * is among the candidates): the matches EM counted, over every pair.
-     */
+    /* the e-mail's u by chance too, and the prior among all pairs, not the candidates */
     if (npairs) {
-        random_u(rv, &r->model);
+        for (int l = 0; l < r->model.nlevels[PAIR_EMAIL]; l++)
+            r->model.u[PAIR_EMAIL][l] = chance.u[PAIR_EMAIL][l];
         double all = (double)rv->n * (double)(rv->n - 1) / 2;
         r->model.prior = r->model.prior * (double)npairs / all;
     }
+    for (int f = 0; f < PAIR_NFIELDS; f++)
+        r->model.fixed[f] = false;
     r->seconds_em = secs_since(t0);
 
     /* 5. clusters: records of one profile together, then the best pairs first */
@@ -476,8 +543,6 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
             join(rv, a, b);
     }
     free(byprof);
-    size_t ecap = npairs ? npairs : 1, nedges = 0;
-    struct edge *edges = xmalloc(ecap * sizeof(*edges));
     for (size_t p = 0; p < npairs; p++) {
         double prob = fs_probability(&r->model, gamma + p * PAIR_NFIELDS);
         enum fs_decision d = fs_decide(prob, merge_at, review_at);
@@ -485,12 +550,16 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
                           RESOLVE_MATCH};
         if (d == FS_REVIEW)
             add_link(&rv->reviews, &rv->nreviews, rv, &ed);
-        if (d == FS_MERGE)
+        if (d == FS_MERGE) {
+            if (nedges == ecap) {
+                ecap *= 2;
+                edges = xrealloc(edges, ecap * sizeof(*edges));
+            }
             edges[nedges++] = ed;
+        }
     }
     free(gamma);
     free(pairs);
-    nedges = email_edges(rv, &edges, &ecap, nedges, max_bucket);
     if ((rc = store_match_rejected(s, on_rejected, rv))) {
         free(edges);
         resolve_free(rv);
