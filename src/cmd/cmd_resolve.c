@@ -19,18 +19,22 @@
 #include "identity/pair.h"
 #include "identity/resolve.h"
 #include "identity/survive.h"
+#include "identity/weights.h"
 #include "report/links.h"
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: rondo resolve --db PATH [--dry-run] [--truth TRUTH.csv] [--merge-at P]\n"
                "                     [--review-at P] [--max-bucket N] [--rules RULES.ini]\n"
+               "                     [--weights WEIGHTS.ini]\n"
                "  Matches every current record against the others (shared e-mails first,\n"
                "  then blocking, comparisons, Fellegi-Sunter with m/u estimated by EM;\n"
                "  clusters never join records in clear conflict), merges each cluster into\n"
                "  its oldest profile, queues pairs between --review-at (0.80) and --merge-at\n"
                "  (0.95) for review, chooses golden records by the survivorship rules\n"
                "  (--rules stores new ones in the workspace) and assigns households.\n"
+               "  --weights pins m and u of some fields instead of learning them, and keeps\n"
+               "  them in the workspace for later runs (docs/identity.md has the format).\n"
                "  --dry-run only prints what it would merge. --truth prints pairwise\n"
                "  precision/recall/F1 against a file of source,external_id,person_id.\n");
 }
@@ -47,30 +51,75 @@ static void on_cluster(void *ctx, const char *source, const char *external_id, i
 }
 
 
-/* Read survivorship rules from an INI file and keep them in the workspace. */
-static int store_rules(struct store *s, const char *path, bool dry, struct errbuf *e)
+/* A whole small file (at most 1 MiB) as text; NULL with e set when it cannot be read. */
+static char *read_text(const char *opt, const char *path, struct errbuf *e)
 {
     FILE *f = fopen(path, "r");
-    if (!f)
-        return err_set(e, ERR_IO, "--rules %s: %s", path, strerror(errno));
+    if (!f) {
+        err_set(e, ERR_IO, "%s %s: %s", opt, path, strerror(errno));
+        return NULL;
+    }
     char *text = xmalloc(1 << 20);
     size_t len = fread(text, 1, (1 << 20) - 1, f);
     text[len] = 0;
     fclose(f);
+    return text;
+}
+
+/* Keep j (taken) as the workspace setting key; a dry run keeps nothing. */
+static int keep_setting(struct store *s, const char *key, json_t *j, bool dry, struct errbuf *e)
+{
+    char *t = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    int rc = dry ? 0 : store_begin(s, e);
+    if (!rc && !dry)
+        rc = store_setting_set(s, key, t, clock_now());
+    if (!rc && !dry)
+        rc = store_commit(s, e);
+    free(t);
+    return rc;
+}
+
+/* Read survivorship rules from an INI file and keep them in the workspace. */
+static int store_rules(struct store *s, const char *path, bool dry, struct errbuf *e)
+{
+    char *text = read_text("--rules", path, e);
+    if (!text)
+        return ERR_IO;
     struct survive_rules sr;
     int rc = survive_rules_parse(&sr, text, e);
     free(text);
-    if (rc || dry)
-        return rc;
-    json_t *j = survive_rules_to_json(&sr);
-    char *t = json_dumps(j, JSON_COMPACT);
+    return rc ? rc : keep_setting(s, IDENTITY_SETTING_SURVIVORSHIP, survive_rules_to_json(&sr), dry, e);
+}
+
+/*
+ * The configured m and u: from --weights (then kept in the workspace), or
+ * those the workspace keeps from an earlier run, or none.
+ */
+static int load_weights(struct store *s, const char *path, bool dry, struct weights *w,
+                        struct errbuf *e)
+{
+    memset(w, 0, sizeof(*w));
+    if (path) {
+        char *text = read_text("--weights", path, e);
+        if (!text)
+            return ERR_IO;
+        int rc = weights_parse(w, text, e);
+        free(text);
+        if (rc) {
+            char msg[sizeof(e->msg)];
+            snprintf(msg, sizeof(msg), "%s", e->msg);
+            return err_set(e, rc, "--weights %s: %s", path, msg);
+        }
+        return keep_setting(s, IDENTITY_SETTING_WEIGHTS, weights_to_json(w), dry, e);
+    }
+    char *text = NULL;
+    if (store_setting_get(s, IDENTITY_SETTING_WEIGHTS, &text))
+        return 0;
+    json_t *j = json_loads(text, 0, NULL);
+    free(text);
+    int rc = weights_from_json(w, j, e);
     json_decref(j);
-    rc = store_begin(s, e);
-    if (!rc)
-        rc = store_setting_set(s, IDENTITY_SETTING_SURVIVORSHIP, t, clock_now());
-    if (!rc)
-        rc = store_commit(s, e);
-    free(t);
     return rc;
 }
 
@@ -80,10 +129,11 @@ int cmd_resolve(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},        {"truth", required_argument, NULL, 't'},
         {"dry-run", no_argument, NULL, 'n'},         {"merge-at", required_argument, NULL, 'm'},
         {"review-at", required_argument, NULL, 'r'}, {"max-bucket", required_argument, NULL, 'b'},
-        {"rules", required_argument, NULL, 'R'},     {"help", no_argument, NULL, 'h'},
+        {"rules", required_argument, NULL, 'R'},     {"weights", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = NULL, *truth = NULL, *rules = NULL;
+    const char *db = NULL, *truth = NULL, *rules = NULL, *weights = NULL;
     bool dry = false;
     struct resolve_opts ro = {0};
     int c;
@@ -97,6 +147,7 @@ int cmd_resolve(int argc, char **argv)
         case 'r': ro.review_at = strtod(optarg, NULL); break;
         case 'b': ro.max_bucket = (int)strtol(optarg, NULL, 10); break;
         case 'R': rules = optarg; break;
+        case 'w': weights = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -126,6 +177,10 @@ int cmd_resolve(int argc, char **argv)
     int rc = store_open(db, 0, &s, &e);
     if (!rc && rules)
         rc = store_rules(s, rules, dry, &e);
+    struct weights wt;
+    if (!rc)
+        rc = load_weights(s, weights, dry, &wt, &e);
+    ro.weights = &wt;
     if (rc) {
         cmd_fail("resolve", rc, e.msg);
         store_close(s);
@@ -175,7 +230,8 @@ int cmd_resolve(int argc, char **argv)
     printf("  total %.2f s\n", (double)(clock_mono_us() - t0) / 1e6);
     printf("  time: load %.2f s, block %.2f s, compare %.2f s, EM %.2f s, cluster %.2f s\n",
            r.seconds_load, r.seconds_block, r.seconds_compare, r.seconds_em, r.seconds_cluster);
-    printf("  model (m/u of the top level per field, match prior %.4f):\n", r.model.prior);
+    printf("  model (m/u of the top level per field, match prior %.3g among all pairs):\n",
+           r.model.prior);
     for (int f = 0; f < PAIR_NFIELDS; f++) {
         int top = pair_nlevels[f] - 1;
         printf("    %-11s m %.3f  u %.4f\n", pair_field_name(f), r.model.m[f][top],

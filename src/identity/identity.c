@@ -732,6 +732,7 @@ int identity_match_decide(struct store *s, int64_t match_id, bool accept, int64_
                           json_t **report, struct errbuf *e)
 {
     int64_t ra, rb;
+    *report = NULL; /* on failure too */
     int rc = store_match_decide(s, match_id, accept ? "accepted" : "rejected", now, &ra, &rb);
     if (rc == ERR_NOT_FOUND)
         return err_set(e, rc, "match %lld does not exist", (long long)match_id);
@@ -749,6 +750,7 @@ int identity_match_decide(struct store *s, int64_t match_id, bool accept, int64_
         (rc = store_profile_resolve(s, a.profile_id, &pa)) ||
         (rc = store_profile_resolve(s, b.profile_id, &pb))) {
         json_decref(*report);
+        *report = NULL;
         return dberr(s, e, "finding the pair's profiles");
     }
     if (pa != pb) {
@@ -764,6 +766,7 @@ int identity_match_decide(struct store *s, int64_t match_id, bool accept, int64_
             rc = identity_recompute_golden(s, keep, now, e);
         if (rc) {
             json_decref(*report);
+            *report = NULL;
             return rc;
         }
         json_object_set_new(*report, "survivor", json_integer(keep));

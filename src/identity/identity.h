@@ -19,6 +19,7 @@
 /* Settings keys in the workspace (store_setting_get). */
 #define IDENTITY_SETTING_MODEL "identity.model"             /* the last estimated model */
 #define IDENTITY_SETTING_SURVIVORSHIP "identity.survivorship" /* survivorship rules (JSON) */
+#define IDENTITY_SETTING_WEIGHTS "identity.weights"           /* configured m and u (JSON) */
 
 struct identity_written {
     int64_t merges;             /* profiles absorbed */

@@ -21,6 +21,7 @@
 #include "base/xalloc.h"
 #include "identity/keys.h"
 #include "identity/pair.h"
+#include "identity/weights.h"
 
 struct rec {
     struct match_rec m;
@@ -489,6 +490,9 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
             if (f != PAIR_EMAIL)
                 fs_model_fix(&r->model, f, m[f], chance.u[f]);
     }
+    bool email_configured = o && o->weights && o->weights->set[PAIR_EMAIL];
+    if (o && o->weights)
+        weights_apply(o->weights, &r->model); /* a person's figures win */
     /* EM on an even sample of at most EM_SAMPLE pairs: more adds time, not precision */
     size_t stride = npairs > EM_SAMPLE ? (npairs + EM_SAMPLE - 1) / EM_SAMPLE : 1;
     int8_t *sample = gamma;
@@ -510,9 +514,10 @@ int resolve_run(struct store *s, const struct resolve_opts *o, struct resolve **
         return err_set(e, rc, "estimating the match model failed");
     }
     /* the e-mail's u by chance too, and the prior among all pairs, not the candidates */
-    if (npairs) {
+    if (npairs && !email_configured)
         for (int l = 0; l < r->model.nlevels[PAIR_EMAIL]; l++)
             r->model.u[PAIR_EMAIL][l] = chance.u[PAIR_EMAIL][l];
+    if (npairs) {
         double all = (double)rv->n * (double)(rv->n - 1) / 2;
         r->model.prior = r->model.prior * (double)npairs / all;
     }

@@ -22,6 +22,8 @@
 #include "identity/score.h"
 #include "store/store.h"
 
+struct weights;
+
 /*
  * The default thresholds on a pair's probability of being one person. At
  * 0.95, 100k generated persons give a precision of 0.995: the pairs between
@@ -35,6 +37,7 @@ struct resolve_opts {
     double merge_at;  /* posterior probability to merge (default RESOLVE_MERGE_AT) */
     double review_at; /* to queue for review (default RESOLVE_REVIEW_AT) */
     int max_bucket;   /* a blocking key shared by more records is skipped (default 200) */
+    const struct weights *weights; /* configured m and u of some fields, or NULL */
     void (*progress)(void *ctx, const char *stage, int64_t done, int64_t total);
     void *ctx;
 };

@@ -129,6 +129,27 @@ test('a second rondo resolve merges nothing', async () => {
   assert.equal(sqlNumber(ws.db, 'SELECT count(*) FROM profiles WHERE merged_into IS NULL'), live);
 });
 
+test('configured weights: --weights pins a field, a dry run keeps nothing, a real run keeps them for later runs', async () => {
+  const { ws, before } = gens.medium;
+  const db = path.join(ws.dir, 'weights.db');
+  sql(before, `.backup '${db}'`);
+  const file = path.join(ws.dir, 'weights.ini');
+  await writeFile(file, '; birth dates are unreliable in this shop\n[birth_date]\nm = 0.1, 0.1, 0.1, 0.7\nu = 0.97, 0.02, 0.005, 0.005\n');
+  const pinned = /birth_date\s+m 0\.700\s+u 0\.0050/;
+  const dry = await rondo(['resolve', '--db', db, '--dry-run', '--weights', file]);
+  assert.match(dry.stdout, pinned, dry.stdout);
+  assert.equal(sql(db, "SELECT count(*) FROM settings WHERE key = 'identity.weights'").trim(), '0');
+  const real = await rondo(['resolve', '--db', db, '--weights', file]);
+  assert.match(real.stdout, pinned, real.stdout);
+  const again = await rondo(['resolve', '--db', db, '--dry-run']);
+  assert.match(again.stdout, pinned, 'the workspace keeps the weights');
+
+  await writeFile(file, '[birth_date]\nm = 0.1, 0.9\nu = 0.97, 0.02, 0.005, 0.005\n');
+  const bad = await rondo(['resolve', '--db', db, '--weights', file], { allowFail: true });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--weights .*weights\.ini: birth_date\.m: want 4 numbers/);
+});
+
 /* ---- c. merge -> unmerge round trip ------------------------------------------------- */
 
 /** Every profile merged into ID, directly or through others, and ID itself. */
