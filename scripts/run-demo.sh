@@ -28,7 +28,11 @@ if [ ! -e "$DB" ]; then
   echo
   ./rondo quality --db "$DB" | sed -n 1,40p  # sed reads it all: no SIGPIPE under pipefail
   echo "(the whole report: ./rondo quality --db $DB --format html > quality.html)"
-  # And live activity through the Segment API, as the SDKs send it.
+  # One profile per person: the sources' records of each customer merged.
+  ./rondo resolve --db "$DB" --truth "$DATA/truth.csv" | sed -n '1,4p;/against the truth/p'
+  echo "(why records are one profile: ./rondo explain --db $DB PROFILE_ID)"
+  # And live activity through the Segment API, as the SDKs send it; from now
+  # on each new record is matched as it arrives.
   ./rondo demo --db "$DB" --people 300
 fi
 
