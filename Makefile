@@ -49,7 +49,8 @@ VARIANT := $(if $(SANITIZE),san,rel)$(if $(DEBUG),-dbg,)
 B := build/$(VARIANT)
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/base/*.c src/store/*.c src/ingest/*.c \
-             src/clean/*.c src/gen/*.c src/identity/*.c src/report/*.c src/http/*.c src/cmd/*.c))
+             src/clean/*.c src/gen/*.c src/identity/*.c src/segment/*.c src/report/*.c src/http/*.c \
+             src/cmd/*.c))
 # One C++ file: the extern "C" bridge to libphonenumber (src/clean/phone_lib.cc).
 LIB_CXX := $(wildcard src/clean/*.cc)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(LIB_CXX:%.cc=$(B)/%.o)

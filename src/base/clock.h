@@ -35,6 +35,13 @@ int64_t clock_mono_us(void);
  */
 int time_parse_iso8601(const char *s, int64_t *out_ms);
 
+/*
+ * Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard
+ * Hinnant's algorithms): calendar arithmetic without time zones.
+ */
+int64_t clock_days_from_civil(int64_t y, int m, int d);
+void clock_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+
 /* Format ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out (at least 25 bytes). */
 void time_format_iso8601(int64_t ms, char *out, size_t outlen);
 
