@@ -157,9 +157,18 @@ static bool walk(struct sg_build *b, struct sg_node *n, int depth)
                     SG_MAX_AGGREGATES);
             return false;
         }
-        for (int i = 0; i < n->nkids; i++)
-            if (n->kids[i]->op == SG_WITHIN)
+        for (int i = 0; i < n->nkids; i++) {
+            struct sg_node *f = n->kids[i];
+            if (f->op == SG_WITHIN)
                 b->rule->time_relative = true;
+            if (f->op == SG_IN) { /* the evaluator's room for the values' text numbers */
+                f->tids = arena_alloc(&b->rule->mem, (size_t)f->nvalues * sizeof(*f->tids));
+                if (!f->tids) {
+                    sg_fail(b, f->line, f->col, "out of memory");
+                    return false;
+                }
+            }
+        }
         return true;
     case SG_ANNIVERSARY:
     case SG_BEFORE_AGO:

@@ -100,6 +100,8 @@ static json_t *node_json(const struct sg_node *n)
     }
     case SG_CONSENT:
         json_object_set_new(o, "channel", json_string(n->name));
+        if (n->sub)
+            json_object_set_new(o, "purpose", json_string(n->sub));
         break;
     case SG_HAS:
         json_object_set_new(o, "identity", json_string(n->name));
@@ -300,8 +302,12 @@ static struct sg_node *node_from(struct reader *rd, const json_t *o, int depth, 
         return n;
     }
     case SG_CMP:
-        if (!field_from(rd, o, n, table) || !cmp_from(rd, o, &n->cmp) ||
-            !value_from(rd, json_object_get(o, "value"), &n->value) ||
+        if (!field_from(rd, o, n, table) || !cmp_from(rd, o, &n->cmp))
+            return NULL;
+        if (table >= 0 && sg_field_type(n->field) == SG_T_STRING && n->cmp != SG_EQ &&
+            n->cmp != SG_NE)
+            return jfail(rd, "a row's text is compared with = or != only");
+        if (!value_from(rd, json_object_get(o, "value"), &n->value) ||
             !sg_check_value(&rd->b, n->field, &n->value, 0, 0))
             return NULL;
         return n;
@@ -386,7 +392,10 @@ static struct sg_node *node_from(struct reader *rd, const json_t *o, int depth, 
     case SG_HAS: {
         const char *c = member_str(rd, o, n->op == SG_CONSENT ? "channel" : "identity", true);
         n->name = c ? sg_str(&rd->b, c, strlen(c), 0, 0) : NULL;
-        return n->name ? n : NULL;
+        const char *purpose = n->op == SG_CONSENT ? member_str(rd, o, "purpose", false) : NULL;
+        if (purpose)
+            n->sub = sg_str(&rd->b, purpose, strlen(purpose), 0, 0);
+        return n->name && !rd->b.failed ? n : NULL;
     }
     case SG_HOUSEHOLD:
         n->value.is_num = true;

@@ -286,6 +286,8 @@ static struct sg_node *field_cond(struct parser *ps, enum sg_field f, const char
     enum sg_type type = sg_field_type(f);
     const char *fname = attr ? attr : sg_field_name(f);
     if (ps->lx.t == T_CMP) {
+        if (in_agg && type == SG_T_STRING && ps->lx.cmp != SG_EQ && ps->lx.cmp != SG_NE)
+            return fail(ps, "%s of a row is compared with = or != only", fname);
         n = sg_node_new(&ps->b, SG_CMP, line, col);
         if (!n)
             return NULL;
@@ -479,7 +481,18 @@ static struct sg_node *condition(struct parser *ps)
             return expected(ps, consent ? "a channel (email, sms, push, post, phone)"
                                         : "an identity type (email, phone, loyalty_card, ...)");
         n->name = sg_str(&ps->b, ps->lx.start, ps->lx.len, ps->lx.tline, ps->lx.tcol);
-        return n && next(ps) ? n : NULL;
+        if (!n->name || !next(ps))
+            return NULL;
+        if (consent && word_is(ps, "for")) { /* consent email for "newsletter" */
+            if (!next(ps))
+                return NULL;
+            if (ps->lx.t != T_STRING)
+                return expected(ps, "a purpose in quotes (consent email for \"newsletter\")");
+            n->sub = sg_str(&ps->b, ps->lx.str, ps->lx.len, ps->lx.tline, ps->lx.tcol);
+            if (!n->sub || !next(ps))
+                return NULL;
+        }
+        return n;
     }
     if (!strcmp(word, "household.size")) {
         struct sg_node *n = sg_node_new(&ps->b, SG_HOUSEHOLD, line, col);

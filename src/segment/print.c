@@ -121,6 +121,10 @@ static void put_cond(struct buf *b, const struct sg_node *n)
         break;
     case SG_CONSENT:
         buf_addf(b, "consent %s", n->name);
+        if (n->sub) {
+            buf_adds(b, " for ");
+            put_string(b, n->sub);
+        }
         break;
     case SG_HAS:
         buf_addf(b, "has %s", n->name);
@@ -174,4 +178,23 @@ char *sg_to_text(const struct sg_rule *r)
     buf_init(&b, 0);
     put_node(&b, r->root, SG_OR);
     return buf_detach(&b, NULL);
+}
+
+/* ---- references ------------------------------------------------------------------ */
+
+static void each_ref(const struct sg_node *n, void (*fn)(void *ctx, const char *name), void *ctx)
+{
+    if (n->op == SG_SEGMENT) {
+        fn(ctx, n->name);
+        return;
+    }
+    if (n->op == SG_AND || n->op == SG_OR || n->op == SG_NOT)
+        for (int i = 0; i < n->nkids; i++)
+            each_ref(n->kids[i], fn, ctx);
+}
+
+void sg_each_segment_ref(const struct sg_rule *r, void (*fn)(void *ctx, const char *name),
+                         void *ctx)
+{
+    each_ref(r->root, fn, ctx);
 }

@@ -18,7 +18,7 @@
  *            | FIELD ("before" | "after") DURATION "ago"
  *            | FIELD "within" DURATION
  *            | TABLE "." FUNC "(" [args] ")" [CMP NUMBER]
- *            | "consent" NAME | "has" NAME
+ *            | "consent" NAME ["for" STRING] | "has" NAME
  *            | "household.size" CMP NUMBER
  *            | "segment" STRING [("=" | "!=") STRING]
  *            | "sample" NUMBER "%" "seed" NUMBER
@@ -123,9 +123,13 @@ struct sg_node {
     enum sg_table table;     /* agg */
     enum sg_func func;       /* agg */
     enum sg_field of;        /* agg: the summed field (sum/avg/min/max) */
-    const char *sub;         /* segment "x" = "sub": the sub-segment (NULL: membership) */
+    const char *sub;         /* segment "x" = "sub": the sub-segment (NULL: membership);
+                                consent: the purpose (NULL: any) */
     double percent;          /* sample */
     int64_t seed;            /* sample */
+    /* evaluation's cache (eval.c): texts as the world's interned numbers */
+    uint32_t tid, *tids;
+    uint32_t tgen; /* the world's text count when they were looked up; 0 never */
 };
 
 struct sg_rule {

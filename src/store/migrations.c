@@ -241,5 +241,87 @@ static const char m004[] =
     "  value TEXT NOT NULL,"
     "  updated_at INTEGER NOT NULL) WITHOUT ROWID;";
 
-const char *const store_migrations[] = {m001, m002, m003, m004};
+/*
+ * Segments (issue 5). profile_stats holds per-profile aggregates that the
+ * store keeps current on every write (store_segments.c; a missing row means
+ * no orders and no events), backfilled here. A segment's definition is JSON
+ * text, every version kept; segment_members is the current membership (sub:
+ * the sub-segment of an exclusive segment), segment_transitions every change
+ * of it. The events, orders and identities indexes are replaced by ones with
+ * the same leading columns that also cover what the segment loaders read, so
+ * a bulk load is one pass over an index in profile order.
+ */
+static const char m005[] =
+    "CREATE TABLE profile_stats ("
+    "  profile_id INTEGER PRIMARY KEY,"
+    "  order_count INTEGER NOT NULL DEFAULT 0,"
+    "  total_spent_cents INTEGER NOT NULL DEFAULT 0,"
+    "  first_order_at INTEGER,"
+    "  last_order_at INTEGER,"
+    "  event_count INTEGER NOT NULL DEFAULT 0,"
+    "  last_event_at INTEGER,"
+    "  last_visit_at INTEGER,"
+    "  last_open_at INTEGER,"
+    "  last_click_at INTEGER,"
+    "  updated_at INTEGER NOT NULL);"
+    "DROP INDEX events_profile_ts;"
+    "CREATE INDEX events_profile_ts ON events(profile_id, ts, type, name, source);"
+    "DROP INDEX orders_profile;"
+    "CREATE INDEX orders_profile ON orders(profile_id, ordered_at, status, total_cents,"
+    "  refunded_cents, currency, source);"
+    "DROP INDEX identities_profile;"
+    "CREATE INDEX identities_profile ON identities(profile_id, type);"
+    "INSERT INTO profile_stats(profile_id, order_count, total_spent_cents, first_order_at,"
+    "  last_order_at, event_count, last_event_at, last_visit_at, last_open_at, last_click_at,"
+    "  updated_at)"
+    " SELECT p.id, coalesce(o.n, 0), coalesce(o.spent, 0), o.first, o.last, coalesce(e.n, 0),"
+    "  e.last, e.visit, e.open, e.click, CAST(strftime('%s', 'now') AS INTEGER) * 1000"
+    " FROM profiles p"
+    " LEFT JOIN (SELECT profile_id, count(*) AS n, sum(total_cents - refunded_cents) AS spent,"
+    "  min(ordered_at) AS first, max(ordered_at) AS last FROM orders"
+    "  WHERE status <> 'cancelled' GROUP BY profile_id) o ON o.profile_id = p.id"
+    " LEFT JOIN (SELECT profile_id, count(*) AS n, max(ts) AS last,"
+    "  max(CASE WHEN type IN ('page', 'screen') THEN ts END) AS visit,"
+    "  max(CASE WHEN name = 'Email Opened' THEN ts END) AS open,"
+    "  max(CASE WHEN name = 'Email Link Clicked' THEN ts END) AS click"
+    "  FROM events GROUP BY profile_id) e ON e.profile_id = p.id"
+    " WHERE p.merged_into IS NULL AND (o.profile_id IS NOT NULL OR e.profile_id IS NOT NULL);"
+    "CREATE TABLE segments ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('rule', 'exclusive')),"
+    "  version INTEGER NOT NULL,"
+    "  definition TEXT NOT NULL,"
+    "  time_relative INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  deleted_at INTEGER);"
+    "CREATE UNIQUE INDEX segments_name ON segments(name) WHERE deleted_at IS NULL;"
+    "CREATE TABLE segment_versions ("
+    "  segment_id INTEGER NOT NULL REFERENCES segments(id),"
+    "  version INTEGER NOT NULL,"
+    "  definition TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (segment_id, version)) WITHOUT ROWID;"
+    "CREATE TABLE segment_members ("
+    "  segment_id INTEGER NOT NULL REFERENCES segments(id),"
+    "  profile_id INTEGER NOT NULL,"
+    "  sub TEXT,"
+    "  since INTEGER NOT NULL,"
+    "  PRIMARY KEY (segment_id, profile_id)) WITHOUT ROWID;"
+    "CREATE INDEX segment_members_profile ON segment_members(profile_id);"
+    "CREATE TABLE segment_transitions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  segment_id INTEGER NOT NULL REFERENCES segments(id),"
+    "  profile_id INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('enter', 'exit', 'shift')),"
+    "  from_sub TEXT,"
+    "  to_sub TEXT,"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX segment_transitions_at ON segment_transitions(segment_id, at);"
+    "CREATE INDEX segment_transitions_profile ON segment_transitions(profile_id, at);"
+    /* paging a segment's transitions by id */
+    "CREATE INDEX segment_transitions_segment ON segment_transitions(segment_id, id);";
+
+const char *const store_migrations[] = {m001, m002, m003, m004, m005};
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -23,7 +23,7 @@
 struct store;
 
 /* The schema version this binary writes; rondo refuses databases above it. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 enum store_open_flags {
     STORE_CREATE = 1 << 0,  /* create the file when missing */
@@ -579,5 +579,183 @@ struct store_qfilter {
  */
 int store_quarantine_list(struct store *s, const struct store_qfilter *f, int64_t before,
                           int limit, json_t **out, struct errbuf *e);
+
+/* ---- segments (issue 5) (store_segments.c) ------------------------------ */
+
+/*
+ * profile_stats: per live profile, aggregates kept current by every write
+ * of events, orders, merges and unmerges. Orders count unless their status
+ * is 'cancelled'; total spent is the sum of total_cents - refunded_cents
+ * over them. Visits are events of type page or screen, opens events named
+ * "Email Opened", clicks events named "Email Link Clicked". A profile with
+ * no row has no orders and no events. A merge also drops the absorbed
+ * profile's segment memberships (no transitions: the engine re-evaluates
+ * the survivor), so a merged profile is never a member.
+ */
+
+/* Recompute one profile's stats from its orders and events (a merged one's row is removed). */
+int store_stats_refresh(struct store *s, int64_t profile_id);
+
+/* Recompute every profile's stats, set-based (repairs; the migration backfills the same way). */
+int store_stats_rebuild(struct store *s);
+
+/*
+ * Loaders for the segment engine. Each calls fn once per row, in profile id
+ * order (then by time where rows have one), for every live profile
+ * (merged_into IS NULL) when ids is NULL, else for the n given ids (any
+ * order, duplicates ignored; unknown and merged ids skipped). A non-zero
+ * return from fn stops the iteration and is returned. Strings are borrowed
+ * for the duration of the call only; NULL when the column is. Times are ms,
+ * 0 meaning none.
+ */
+struct store_sg_profile {
+    int64_t id, household_id, created_at, updated_at; /* household_id 0 when none */
+    const char *first_name, *last_name, *gender, *birth_date, *language, *email, *phone, *street,
+        *house_number, *postal_code, *city, *country, *lifecycle_stage, *attributes, *source;
+    int64_t order_count, total_spent_cents, first_order_at, last_order_at, event_count,
+        last_event_at, last_visit_at, last_open_at, last_click_at; /* 0 = none */
+};
+int store_sg_profiles(struct store *s, const int64_t *ids, size_t n,
+                      int (*fn)(void *ctx, const struct store_sg_profile *p), void *ctx);
+
+/* Orders by (profile, ordered_at); ts is ordered_at. */
+struct store_sg_order {
+    int64_t profile_id, order_id, ts, total_cents, refunded_cents;
+    const char *status, *source, *currency;
+};
+int store_sg_orders(struct store *s, const int64_t *ids, size_t n,
+                    int (*fn)(void *ctx, const struct store_sg_order *o), void *ctx);
+
+/* Order lines by (profile, their order's ordered_at, order, line). */
+struct store_sg_line {
+    int64_t profile_id, order_id, ts /* the order's */, price_cents, quantity;
+    const char *category, *product_id, *sku, *name;
+};
+int store_sg_lines(struct store *s, const int64_t *ids, size_t n,
+                   int (*fn)(void *ctx, const struct store_sg_line *l), void *ctx);
+
+/* Events by (profile, ts). */
+struct store_sg_event {
+    int64_t profile_id, ts;
+    const char *type, *name, *source;
+};
+int store_sg_events(struct store *s, const int64_t *ids, size_t n,
+                    int (*fn)(void *ctx, const struct store_sg_event *e), void *ctx);
+
+/* Current consents by (profile, channel, purpose); purpose "" for the whole channel. */
+struct store_sg_consent {
+    int64_t profile_id;
+    const char *channel, *purpose, *status;
+};
+int store_sg_consents(struct store *s, const int64_t *ids, size_t n,
+                      int (*fn)(void *ctx, const struct store_sg_consent *c), void *ctx);
+
+/* The distinct identity types of each profile, by (profile, type). */
+struct store_sg_identity {
+    int64_t profile_id;
+    const char *type;
+};
+int store_sg_identities(struct store *s, const int64_t *ids, size_t n,
+                        int (*fn)(void *ctx, const struct store_sg_identity *i), void *ctx);
+
+/*
+ * A stored segment: kind "rule" or "exclusive", definition JSON text (the
+ * segment module's AST; the store does not read it), versions from 1.
+ * Strings borrowed for the duration of the callback.
+ */
+struct store_segment {
+    int64_t id, version, created_at, updated_at;
+    const char *name, *kind, *definition;
+    bool time_relative;
+};
+
+/*
+ * Create a segment at version 1 (kept in the version history too).
+ * ERR_EXISTS when a live segment has the name, ERR_INVALID for another kind.
+ */
+int store_segment_create(struct store *s, const char *name, const char *kind,
+                         const char *definition, bool time_relative, int64_t now, int64_t *id);
+
+/*
+ * Store a new version: name and definition replace the current ones (NULL:
+ * keep). *version (may be NULL) is the new number. ERR_NOT_FOUND for an
+ * unknown or deleted segment, ERR_EXISTS when another live segment has the name.
+ */
+int store_segment_update(struct store *s, int64_t id, const char *name, const char *definition,
+                         bool time_relative, int64_t now, int64_t *version);
+
+/*
+ * Soft delete: the segment is gone for every function below (its name free
+ * again) and its members removed, without transitions; its versions and
+ * transitions stay. ERR_NOT_FOUND for an unknown or deleted segment.
+ */
+int store_segment_delete(struct store *s, int64_t id, int64_t now);
+
+/* A live segment: fn called once. ERR_NOT_FOUND when unknown or deleted. */
+int store_segment_get(struct store *s, int64_t id,
+                      int (*fn)(void *ctx, const struct store_segment *g), void *ctx);
+
+/* The id of the live segment with this name. ERR_NOT_FOUND when none. */
+int store_segment_by_name(struct store *s, const char *name, int64_t *id);
+
+/* Every live segment, by id. */
+int store_segment_list(struct store *s, int (*fn)(void *ctx, const struct store_segment *g),
+                       void *ctx);
+
+/* The definition of a version (deleted segments too); caller frees *definition. ERR_NOT_FOUND. */
+int store_segment_version(struct store *s, int64_t id, int64_t version, char **definition);
+
+/* Members of a live segment. ERR_NOT_FOUND when it is unknown or deleted. */
+int store_segment_member_count(struct store *s, int64_t id, int64_t *count);
+
+/*
+ * Members with profile id > after_profile_id, ascending, at most limit
+ * (<= 0: all): fn(ctx, profile_id, sub or NULL, since). since is when the
+ * profile entered the segment, or its current sub-segment. ERR_NOT_FOUND
+ * when the segment is unknown or deleted.
+ */
+int store_segment_members(struct store *s, int64_t id, int64_t after_profile_id, int limit,
+                          int (*fn)(void *ctx, int64_t profile_id, const char *sub,
+                                    int64_t since),
+                          void *ctx);
+
+/* The segments a profile is in, by segment id: fn(ctx, segment_id, sub or NULL). */
+int store_segment_members_of(struct store *s, int64_t profile_id,
+                             int (*fn)(void *ctx, int64_t segment_id, const char *sub),
+                             void *ctx);
+
+/*
+ * Record a profile's state in a segment, as the engine computed it: member
+ * false is out; sub names the sub-segment of an exclusive segment (NULL for
+ * a rule segment). Writes only a change, with its transition: "enter" (out
+ * -> in; to_sub = sub), "exit" (in -> out; from_sub = the sub left) or
+ * "shift" (sub A -> sub B, since = now). *changed (may be NULL) tells
+ * whether anything was written. ERR_NOT_FOUND when entering a segment that
+ * is unknown or deleted, or with a profile that is unknown or merged.
+ */
+int store_segment_set(struct store *s, int64_t segment_id, int64_t profile_id, bool member,
+                      const char *sub, int64_t now, bool *changed);
+
+/*
+ * The shift matrix: transitions at times in [from, to) counted by (from,
+ * to), ordered by both: fn(ctx, from_sub, to_sub, count). "none" stands for
+ * outside the segment, "in" for inside a rule segment (an enter is none ->
+ * sub, an exit sub -> none). ERR_NOT_FOUND for an unknown or deleted segment.
+ */
+int store_segment_shifts(struct store *s, int64_t id, int64_t from, int64_t to,
+                         int (*fn)(void *ctx, const char *from_sub, const char *to_sub,
+                                   int64_t count),
+                         void *ctx);
+
+/*
+ * Transitions with id > after_id, ascending, at most limit (<= 0: all):
+ * fn(ctx, id, profile_id, kind, from_sub, to_sub, at), kind "enter", "exit"
+ * or "shift", subs NULL where none. ERR_NOT_FOUND for an unknown or deleted segment.
+ */
+int store_segment_transitions(struct store *s, int64_t id, int64_t after_id, int limit,
+                              int (*fn)(void *ctx, int64_t id, int64_t profile_id,
+                                        const char *kind, const char *from_sub,
+                                        const char *to_sub, int64_t at),
+                              void *ctx);
 
 #endif

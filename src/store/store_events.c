@@ -4,6 +4,9 @@
  * events.message_id is UNIQUE: it is what makes ingestion idempotent.
  * Orders are unique per (source, external_id): a repeated Order Completed
  * replaces the order and its lines instead of adding a second one.
+ * Every write here keeps profile_stats right (store_segments.c): an event
+ * adds to its profile's row, an order write recomputes the order part of
+ * the rows of the profile it belongs to and of the one it left.
  */
 #include "store/store_int.h"
 
@@ -23,9 +26,11 @@ static const char SQL_ORDER_LINES_DELETE[] = "DELETE FROM order_lines WHERE orde
 static const char SQL_ORDER_LINE_ADD[] =
     "INSERT INTO order_lines(order_id, product_id, sku, name, category, price_cents, quantity)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_ORDER_OWNER[] =
+    "SELECT profile_id FROM orders WHERE source = ? AND external_id = ?";
 static const char SQL_ORDER_REFUND[] =
     "UPDATE orders SET status = 'refunded', refunded_cents = ?1, refunded_at = ?2, updated_at = ?3"
-    " WHERE source = ?4 AND external_id = ?5";
+    " WHERE source = ?4 AND external_id = ?5 RETURNING profile_id";
 static const char SQL_ORDER_REFUND_UNKNOWN[] =
     "INSERT INTO orders(profile_id, source, external_id, status, total_cents, refunded_cents,"
     " ordered_at, refunded_at, created_at, updated_at)"
@@ -59,13 +64,36 @@ int store_event_add(struct store *s, const struct store_event *ev)
     int ext = sqlite3_extended_errcode(s->db);
     sqlite3_reset(st);
     if (rc == SQLITE_DONE)
-        return 0;
+        return store_stats_event(s, ev);
     return ext == SQLITE_CONSTRAINT_UNIQUE ? ERR_DUPLICATE : ERR_DB;
+}
+
+int store_order_owner(struct store *s, const char *source, const char *external_id,
+                      int64_t *profile_id)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_ORDER_OWNER);
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, external_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *profile_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ERR_DB;
+}
+
+int store_order_stats(struct store *s, int64_t owner_before, int64_t profile_id, int64_t now)
+{
+    int rc = store_stats_orders(s, profile_id, now);
+    if (!rc && owner_before && owner_before != profile_id)
+        rc = store_stats_orders(s, owner_before, now);
+    return rc;
 }
 
 int store_order_upsert(struct store *s, const struct store_order *o, int64_t now,
                        int64_t *order_id)
 {
+    int64_t owner = 0;
+    if (store_order_owner(s, o->source, o->external_id, &owner))
+        return ERR_DB;
     sqlite3_stmt *st = store_stmt(s, SQL_ORDER_UPSERT);
     sqlite3_bind_int64(st, 1, o->profile_id);
     sqlite3_bind_text(st, 2, o->source, -1, SQLITE_STATIC);
@@ -101,6 +129,8 @@ int store_order_upsert(struct store *s, const struct store_order *o, int64_t now
         sqlite3_bind_int64(st, 7, l->quantity);
         rc = store_exec_stmt(s, st, NULL);
     }
+    if (!rc)
+        rc = store_order_stats(s, owner, o->profile_id, now);
     if (!rc && order_id)
         *order_id = id;
     return rc;
@@ -115,9 +145,13 @@ int store_order_refund(struct store *s, int64_t profile_id, const char *source,
     sqlite3_bind_int64(st, 3, now);
     sqlite3_bind_text(st, 4, source, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, external_id, -1, SQLITE_STATIC);
-    int rc = store_exec_stmt(s, st, NULL);
-    if (rc || sqlite3_changes(s->db) > 0)
-        return rc;
+    int rc = sqlite3_step(st);
+    int64_t owner = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return store_stats_orders(s, owner, now);
+    if (rc != SQLITE_DONE)
+        return store_dberr(s, NULL, "refunding an order");
     st = store_stmt(s, SQL_ORDER_REFUND_UNKNOWN);
     sqlite3_bind_int64(st, 1, profile_id);
     sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
@@ -125,7 +159,8 @@ int store_order_refund(struct store *s, int64_t profile_id, const char *source,
     sqlite3_bind_int64(st, 4, refund_cents);
     sqlite3_bind_int64(st, 5, ts);
     sqlite3_bind_int64(st, 6, now);
-    return store_exec_stmt(s, st, NULL);
+    rc = store_exec_stmt(s, st, NULL);
+    return rc ? rc : store_stats_orders(s, profile_id, now);
 }
 
 int store_quarantine_add(struct store *s, const char *source, const char *kind,

@@ -65,6 +65,9 @@ int store_order_current(struct store *s, const char *source, const char *externa
 int store_order_import(struct store *s, const struct store_order *o, const char *attributes,
                        int64_t row_hash, int64_t now)
 {
+    int64_t owner = 0;
+    if (store_order_owner(s, o->source, o->external_id, &owner))
+        return ERR_DB;
     sqlite3_stmt *st = store_stmt(s, SQL_ORDER_IMPORT);
     sqlite3_bind_int64(st, 1, o->profile_id);
     sqlite3_bind_text(st, 2, o->source, -1, SQLITE_STATIC);
@@ -76,7 +79,8 @@ int store_order_import(struct store *s, const struct store_order *o, const char 
     store_bind_text(st, 8, attributes);
     sqlite3_bind_int64(st, 9, row_hash);
     sqlite3_bind_int64(st, 10, now);
-    return store_exec_stmt(s, st, NULL);
+    int rc = store_exec_stmt(s, st, NULL);
+    return rc ? rc : store_order_stats(s, owner, o->profile_id, now);
 }
 
 int store_order_line_import(struct store *s, int64_t order_id, int64_t line_no,

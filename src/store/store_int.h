@@ -13,7 +13,7 @@
 
 #include "store/store.h"
 
-#define STORE_STMT_MAX 192
+#define STORE_STMT_MAX 256
 
 struct idcache;
 
@@ -85,6 +85,32 @@ void idcache_absorbed(struct idcache *c, int64_t profile_id);
  * tells every connection's identity cache to forget.
  */
 int store_identities_changed(struct store *s);
+
+/*
+ * Keeping profile_stats and segment_members right (store_segments.c), called
+ * by the functions that write events, orders and merges, in their
+ * transaction. store_stats_event counts one stored event; store_stats_orders
+ * recomputes the order part of a profile's stats from its orders;
+ * store_stats_profile recomputes all of a profile's stats (none for a merged
+ * profile); store_stats_absorbed drops what a profile absorbed by a merge
+ * had (stats row, segment memberships); store_stats_merged_many does both
+ * for a batch of merges, from temp.merge_map (store_merge.c).
+ */
+int store_stats_event(struct store *s, const struct store_event *ev);
+int store_stats_orders(struct store *s, int64_t profile_id, int64_t now);
+int store_stats_profile(struct store *s, int64_t profile_id, int64_t now);
+int store_stats_absorbed(struct store *s, int64_t profile_id);
+int store_stats_merged_many(struct store *s, int64_t now);
+
+/*
+ * Order writes (store_events.c): store_order_owner gives the profile an
+ * order (source, external id) belongs to before the write (0: a new order);
+ * store_order_stats, after the write, recomputes the order stats of its
+ * profile and of owner_before when the order moved away from it.
+ */
+int store_order_owner(struct store *s, const char *source, const char *external_id,
+                      int64_t *profile_id);
+int store_order_stats(struct store *s, int64_t owner_before, int64_t profile_id, int64_t now);
 
 /* The numbered migrations: migrations[i] brings the schema from version i to i+1. */
 extern const char *const store_migrations[];

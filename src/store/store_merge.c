@@ -13,6 +13,10 @@
  * it by a merge still in force), moves the rows whose origin is in that
  * subtree back to A, restores the tombstones under A, rebuilds both sides'
  * consents, and records the split so that matching never redoes it.
+ *
+ * Both recompute the profile_stats of the profiles they change; a profile
+ * absorbed loses its stats row and its segment memberships (the engine
+ * re-evaluates the survivor).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +140,8 @@ int store_profile_merge(struct store *s, int64_t survivor, int64_t absorbed, con
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
         if ((rc = bind_exec(s, steps[i], survivor, absorbed, now)))
             return rc;
+    if ((rc = store_stats_absorbed(s, absorbed)) || (rc = store_stats_profile(s, survivor, now)))
+        return rc;
     return consents_rebuild(s, survivor);
 }
 
@@ -285,6 +291,8 @@ int store_profile_unmerge(struct store *s, int64_t absorbed, int64_t now,
     out->survivor_restored = sqlite3_changes(s->db) == 1;
 
     if ((rc = consents_rebuild(s, root)) || (rc = consents_rebuild(s, absorbed)))
+        goto out;
+    if ((rc = store_stats_profile(s, root, now)) || (rc = store_stats_profile(s, absorbed, now)))
         goto out;
     if ((rc = bind_exec(s, SQL_MERGE_UNDONE, out->merge_id, now, 0)))
         goto out;
@@ -449,5 +457,7 @@ int store_profiles_merge_many(struct store *s, const struct store_merge_item *it
         if ((rc = store_exec_stmt(s, st, NULL)))
             return store_dberr(s, e, "merging profiles");
     }
+    if (store_stats_merged_many(s, now))
+        return store_dberr(s, e, "recomputing the merged profiles' stats");
     return 0;
 }

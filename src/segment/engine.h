@@ -1,0 +1,79 @@
+/*
+ * engine.h — segments that stay true (issue 5): the saved segments of a
+ * workspace, their members held per profile slot of the world, and the
+ * passes that keep them current:
+ *   - a full pass over every profile (after loading, and for a new or
+ *     changed segment);
+ *   - a pass over the profiles a write touched (every event, order,
+ *     identify, import, merge, unmerge);
+ *   - a scheduled pass over the segments whose rules read the time.
+ * Every change of membership is written through store_segment_set, which
+ * records the enter, exit or shift.
+ *
+ * A definition is JSON: {"rule": AST} for a rule segment, {"subs": [{"name":
+ * "repeat buyer", "rule": AST}, ...]} for an exclusive one (first match
+ * wins; none matching is "none"). Segments that refer to other segments are
+ * evaluated after them; a cycle is refused when the segment is saved.
+ *
+ * One owner at a time, like the world.
+ */
+#ifndef RONDO_SEGMENT_ENGINE_H
+#define RONDO_SEGMENT_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "segment/rule.h"
+#include "segment/world.h"
+#include "store/store.h"
+
+#define SG_MAX_SUBS 32 /* sub-segments of an exclusive segment */
+
+/* The lifecycle stages every workspace starts with (an exclusive segment "lifecycle"). */
+extern const char *const sg_lifecycle_names[];
+extern const char *const sg_lifecycle_rules[];
+#define SG_LIFECYCLE_N 6
+
+struct sg_engine;
+
+/*
+ * A definition checked and normalised: from the API's or the command's
+ * JSON ({"rule": "text" or AST} or {"subs": [{"name", "rule"}]}), the JSON
+ * to store (ASTs, and each rule's text), its kind and whether it reads the
+ * time. Errors name the sub-segment and the place in its rule.
+ */
+int sg_definition_check(const json_t *in, json_t **stored, const char **kind, bool *time_relative,
+                        struct errbuf *e);
+
+/*
+ * Loads the world and the saved segments with their stored members; seeds
+ * the lifecycle segment in a workspace that never had it. *out is NULL on
+ * failure.
+ */
+int sg_engine_open(struct store *s, struct sg_engine **out, struct errbuf *e);
+void sg_engine_free(struct sg_engine *g);
+
+struct sg_world *sg_engine_world(struct sg_engine *g);
+
+/* Segments again from the store (after a create, update or delete). */
+int sg_engine_reload_segments(struct sg_engine *g, struct store *s, struct errbuf *e);
+
+struct sg_pass {
+    int64_t profiles, segments, evaluations, changes;
+    double seconds;
+};
+
+/*
+ * Evaluates the segments (only those reading the time when time_only) for
+ * every live profile (ids NULL) or for ids[0..n) after refreshing them in
+ * the world, and writes every change. Run it inside a transaction.
+ */
+int sg_engine_pass(struct sg_engine *g, struct store *s, const int64_t *ids, size_t n,
+                   bool time_only, int64_t now, struct sg_pass *st, struct errbuf *e);
+
+/* Count and the first members of a segment as the engine holds it. */
+int sg_engine_count(struct sg_engine *g, int64_t segment_id, int64_t *count);
+
+#endif
