@@ -210,6 +210,12 @@ static int evaluate_all(struct store *s, bool time_only, bool quiet, struct errb
     double load_s = (double)(clock_mono_us() - t0) / 1e6;
     struct sg_pass st;
     rc = store_begin(s, e);
+    if (!rc && !time_only) { /* a full pass covers the profiles that waited for one */
+        int64_t *ids;
+        size_t n;
+        rc = store_touched_take(s, &ids, &n);
+        free(ids);
+    }
     if (!rc)
         rc = sg_engine_pass(g, s, NULL, 0, time_only, clock_now(), &st, e);
     if (!rc)

@@ -18,8 +18,11 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: rondo serve --db PATH [--listen HOST:PORT] [--threads N]\n"
+               "                   [--segment-interval SECONDS]\n"
                "  --listen   address to listen on (default 127.0.0.1:8080)\n"
                "  --threads  HTTP worker threads (default: one per core)\n"
+               "  --segment-interval  between passes over segments that depend on the time\n"
+               "             (\"within 90d\"), default 900; every write updates segments at once\n"
                "  Stops cleanly on SIGTERM or SIGINT.\n");
 }
 
@@ -28,6 +31,7 @@ int cmd_serve(int argc, char **argv)
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
                                          {"threads", required_argument, NULL, 't'},
+                                         {"segment-interval", required_argument, NULL, 'S'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
     struct server_config cfg = {.listen = "127.0.0.1:8080"};
@@ -43,6 +47,13 @@ int cmd_serve(int argc, char **argv)
                 return 2;
             }
             cfg.threads = (int)n;
+            break;
+        case 'S':
+            if (cstr_to_i64(optarg, &n) || n < 1 || n > 86400) {
+                fprintf(stderr, "rondo serve: --segment-interval must be 1 to 86400 seconds\n");
+                return 2;
+            }
+            cfg.segment_interval_s = (int)n;
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

@@ -29,7 +29,10 @@ struct server_config {
     const char *db_path;
     const char *listen; /* HOST:PORT */
     int threads;        /* HTTP worker threads; 0: number of cores */
+    int segment_interval_s; /* between passes over time-dependent segments; 0: 900 */
 };
+
+struct sg_live;
 
 struct server {
     struct server_config cfg;
@@ -37,6 +40,7 @@ struct server {
     struct writer *writer;
     struct store_pool *readers;
     struct clean_patterns patterns; /* test-record patterns, loaded at start */
+    struct sg_live *segments;       /* the writer thread's segment engine */
     unsigned short port; /* bound port (useful when listening on :0) */
 };
 

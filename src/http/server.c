@@ -8,6 +8,7 @@
  * Between http_defer and http_resume only the writer thread touches it.
  */
 #include "http/http.h"
+#include "segment/live.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -387,7 +388,11 @@ int server_start(struct server *srv, const struct server_config *cfg, struct err
     int rc = parse_listen(cfg->listen, &ss, &sslen, e);
     if (rc)
         return rc;
-    struct writer_stats stats = {.on_commit = metrics_commit};
+    srv->segments = sg_live_new();
+    struct writer_stats stats = {.on_commit = metrics_commit,
+                                 .before_commit = sg_live_before_commit,
+                                 .on_start = sg_live_on_start,
+                                 .hook_ctx = srv->segments};
     rc = clean_init(e);
     if (!rc)
         rc = writer_new(cfg->db_path, &stats, &srv->writer, e);
@@ -399,6 +404,8 @@ int server_start(struct server *srv, const struct server_config *cfg, struct err
         store_pool_put(srv->readers, s);
         ingest_set_patterns(&srv->patterns);
     }
+    if (!rc)
+        rc = sg_live_schedule(srv->segments, srv->writer, cfg->segment_interval_s, e);
     if (rc)
         goto out_fail;
 
@@ -419,12 +426,15 @@ int server_start(struct server *srv, const struct server_config *cfg, struct err
     return 0;
 
 out_fail:
+    sg_live_stop(srv->segments);
     ingest_set_patterns(NULL);
     clean_patterns_free(&srv->patterns);
     store_pool_free(srv->readers);
     writer_free(srv->writer);
+    sg_live_free(srv->segments);
     srv->readers = NULL;
     srv->writer = NULL;
+    srv->segments = NULL;
     return rc;
 }
 
@@ -441,12 +451,15 @@ void server_stop(struct server *srv)
     if (atomic_load(&inflight) > 0)
         log_warn("shutdown: %d requests still open after 30 s; closing them",
                  atomic_load(&inflight));
+    sg_live_stop(srv->segments); /* no more scheduled jobs */
     writer_stop(srv->writer);
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
     writer_free(srv->writer);
+    sg_live_free(srv->segments); /* after the writer, whose thread used it */
     store_pool_free(srv->readers);
     srv->writer = NULL;
+    srv->segments = NULL;
     srv->readers = NULL;
     ingest_set_patterns(NULL);
     clean_patterns_free(&srv->patterns);

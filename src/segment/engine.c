@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/xalloc.h"
 #include "segment/eval.h"
 

@@ -340,23 +340,32 @@ static int on_identity(void *ctx, const struct store_sg_identity *i)
     return 0;
 }
 
+/* Starts gathering rows of another kind (and size): the scratch array is kept, its room recounted. */
+static void gather_kind(struct gather *g, int kind, size_t size)
+{
+    g->cap = g->cap * g->size / size;
+    g->pid = 0;
+    g->n = 0;
+    g->kind = kind;
+    g->size = size;
+}
+
 /* Every table's rows for ids (NULL: all), into their profiles. */
 static int load_rows(struct sg_world *w, struct store *s, const int64_t *ids, size_t n)
 {
-    struct gather g = {.w = w};
-    int rc;
-    g.size = sizeof(struct sg_order), g.kind = 0;
-    rc = store_sg_orders(s, ids, n, on_order, &g);
+    struct gather g = {.w = w, .size = 1};
+    gather_kind(&g, 0, sizeof(struct sg_order));
+    int rc = store_sg_orders(s, ids, n, on_order, &g);
     flush(&g);
-    g.pid = 0, g.size = sizeof(struct sg_line), g.kind = 1;
+    gather_kind(&g, 1, sizeof(struct sg_line));
     if (!rc)
         rc = store_sg_lines(s, ids, n, on_line, &g);
     flush(&g);
-    g.pid = 0, g.size = sizeof(struct sg_event), g.kind = 2;
+    gather_kind(&g, 2, sizeof(struct sg_event));
     if (!rc)
         rc = store_sg_events(s, ids, n, on_event, &g);
     flush(&g);
-    g.pid = 0, g.size = sizeof(struct sg_consent), g.kind = 3;
+    gather_kind(&g, 3, sizeof(struct sg_consent));
     if (!rc)
         rc = store_sg_consents(s, ids, n, on_consent, &g);
     flush(&g);

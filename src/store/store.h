@@ -587,7 +587,7 @@ int store_quarantine_list(struct store *s, const struct store_qfilter *f, int64_
  * of events, orders, merges and unmerges. Orders count unless their status
  * is 'cancelled'; total spent is the sum of total_cents - refunded_cents
  * over them. Visits are events of type page or screen, opens events named
- * "Email Opened", clicks events named "Email Link Clicked". A profile with
+ * "Email Opened", clicks events named "Email Link Clicked" or "Email Clicked". A profile with
  * no row has no orders and no events. A merge also drops the absorbed
  * profile's segment memberships (no transitions: the engine re-evaluates
  * the survivor), so a merged profile is never a member.
@@ -757,5 +757,16 @@ int store_segment_transitions(struct store *s, int64_t id, int64_t after_id, int
                                         const char *kind, const char *from_sub,
                                         const char *to_sub, int64_t at),
                               void *ctx);
+
+/*
+ * Profiles due for re-evaluation by the segment engine: triggers (m005)
+ * record the profile of every row written to profiles, events, orders,
+ * order lines, consents or identities, by any connection or process.
+ * store_touched_take hands them over sorted (malloc'd; free it) and forgets
+ * them, inside the caller's transaction; store_touched_count says how many
+ * wait.
+ */
+int store_touched_take(struct store *s, int64_t **ids, size_t *n);
+int store_touched_count(struct store *s, int64_t *n);
 
 #endif

@@ -31,7 +31,8 @@
 #define ORDER_COUNTS "status <> 'cancelled'"
 #define VISIT_TYPES "('page', 'screen')"
 #define OPEN_NAME "'Email Opened'"
-#define CLICK_NAME "'Email Link Clicked'"
+/* the Segment spec's name, and the shorter one many shops (and rondo gen) send */
+#define CLICK_NAMES "('Email Link Clicked', 'Email Clicked')"
 
 /*
  * Full stats rows of the live profiles whose id matches IDS (an SQL tail:
@@ -50,7 +51,7 @@
     " LEFT JOIN (SELECT profile_id, count(*) AS n, max(ts) AS last,"                               \
     "  max(CASE WHEN type IN " VISIT_TYPES " THEN ts END) AS visit,"                               \
     "  max(CASE WHEN name = " OPEN_NAME " THEN ts END) AS open,"                                   \
-    "  max(CASE WHEN name = " CLICK_NAME " THEN ts END) AS click"                                  \
+    "  max(CASE WHEN name IN " CLICK_NAMES " THEN ts END) AS click"                                  \
     "  FROM events WHERE profile_id " IDS " GROUP BY profile_id) e ON e.profile_id = p.id"         \
     " WHERE p.merged_into IS NULL AND p.id " IDS                                                   \
     " AND (o.profile_id IS NOT NULL OR e.profile_id IS NOT NULL)"
@@ -72,7 +73,7 @@ static const char SQL_STATS_EVENT[] =
     "INSERT INTO profile_stats(profile_id, event_count, last_event_at, last_visit_at,"
     " last_open_at, last_click_at, updated_at) VALUES (?1, 1, ?2,"
     " CASE WHEN ?3 IN " VISIT_TYPES " THEN ?2 END, CASE WHEN ?4 = " OPEN_NAME " THEN ?2 END,"
-    " CASE WHEN ?4 = " CLICK_NAME " THEN ?2 END, ?5)"
+    " CASE WHEN ?4 IN " CLICK_NAMES " THEN ?2 END, ?5)"
     " ON CONFLICT (profile_id) DO UPDATE SET event_count = event_count + 1,"
     " last_event_at = coalesce(max(last_event_at, excluded.last_event_at), last_event_at,"
     "  excluded.last_event_at),"
@@ -789,4 +790,43 @@ int store_segment_transitions(struct store *s, int64_t id, int64_t after_id, int
     if (stop)
         return stop;
     return rc == SQLITE_DONE ? 0 : ERR_DB;
+}
+
+/* ---- profiles due for re-evaluation ----------------------------------------- */
+
+static const char SQL_TOUCHED[] = "SELECT profile_id FROM segment_dirty ORDER BY profile_id";
+static const char SQL_TOUCHED_CLEAR[] = "DELETE FROM segment_dirty";
+static const char SQL_TOUCHED_COUNT[] = "SELECT count(*) FROM segment_dirty";
+
+int store_touched_count(struct store *s, int64_t *n)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_TOUCHED_COUNT);
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ERR_DB;
+}
+
+int store_touched_take(struct store *s, int64_t **ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    sqlite3_stmt *st = store_stmt(s, SQL_TOUCHED);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *ids = xrealloc(*ids, cap * sizeof(**ids));
+        }
+        (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+        return ERR_DB;
+    }
+    return store_exec(s, SQL_TOUCHED_CLEAR, NULL);
 }

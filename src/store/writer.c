@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/xalloc.h"
 
 /* Checkpoint after this many commits; the writer's own autocheckpoint is a safety valve. */
@@ -52,6 +53,20 @@ static void run_group(struct writer *w, struct writer_job *jobs, size_t n)
             j->rc = store_savepoint_release(w->store, &j->err);
         if (j->rc)
             store_savepoint_rollback(w->store); /* a failed job leaves nothing behind */
+    }
+    if (!rc && w->stats.before_commit) {
+        /* derived state (segment members): its failure never costs the jobs their commit */
+        struct errbuf he = {{0}, {0}};
+        int hrc = store_savepoint(w->store, &he);
+        if (!hrc)
+            hrc = w->stats.before_commit(w->stats.hook_ctx, w->store, &he);
+        if (!hrc)
+            hrc = store_savepoint_release(w->store, &he);
+        if (hrc) {
+            store_savepoint_rollback(w->store);
+            log_warn("writer: after the writes of this commit: %s",
+                     he.msg[0] ? he.msg : err_str(hrc));
+        }
     }
     if (!rc)
         rc = store_commit(w->store, &e);
@@ -110,6 +125,12 @@ static void *writer_main(void *arg)
     struct writer *w = arg;
     /* The writer is the bottleneck: let it run before parsing threads when cores are short. */
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), -5);
+    if (w->stats.on_start) {
+        struct errbuf e = {{0}, {0}};
+        int rc = w->stats.on_start(w->stats.hook_ctx, w->store, &e);
+        if (rc)
+            log_warn("writer: starting: %s", e.msg[0] ? e.msg : err_str(rc));
+    }
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->head && !w->stopping)

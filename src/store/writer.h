@@ -28,6 +28,16 @@ struct writer_job {
 
 struct writer_stats {
     void (*on_commit)(void *ctx, int64_t usec, size_t jobs); /* optional */
+    /*
+     * Optional: runs on the writer thread after a group's jobs, inside their
+     * transaction and a savepoint of its own, before the commit (the segment
+     * engine keeps members current here). A failure is logged and undone
+     * alone; the jobs still commit.
+     */
+    int (*before_commit)(void *ctx, struct store *s, struct errbuf *e);
+    /* Optional: runs on the writer thread once, before the first group (load state). */
+    int (*on_start)(void *ctx, struct store *s, struct errbuf *e);
+    void *hook_ctx; /* the ctx of before_commit and on_start */
     void *ctx;
 };
 
