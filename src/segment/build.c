@@ -50,10 +50,39 @@ struct sg_node *sg_node_new(struct sg_build *b, enum sg_op op, int line, int col
     return n;
 }
 
+/* Whether s[0..n) is valid UTF-8 without control characters. */
+static bool clean_text(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        if (c < 0x20 || c == 0x7F)
+            return false;
+        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (!len || i + len > n || (len == 2 && c < 0xC2) || (len == 4 && c > 0xF4))
+            return false;
+        uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
 const char *sg_str(struct sg_build *b, const char *s, size_t n, int line, int col)
 {
     if (n > SG_MAX_STRING)
         return sg_fail(b, line, col, "a string longer than %d bytes", SG_MAX_STRING);
+    if (!clean_text((const unsigned char *)s, n))
+        return sg_fail(b, line, col,
+                       "a string must be UTF-8 text without control characters (line breaks, "
+                       "tabs)");
     char *c = arena_strndup(&b->rule->mem, s, n);
     return c ? c : sg_fail(b, line, col, "out of memory");
 }
@@ -84,8 +113,32 @@ static bool iso_date(const char *s, int64_t *ms)
     return strlen(s) == 10 && time_parse_iso8601(s, ms) == 0;
 }
 
+bool sg_number(struct sg_build *b, double *v, int line, int col)
+{
+    if (!(*v > -SG_MAX_NUMBER && *v < SG_MAX_NUMBER)) {
+        sg_fail(b, line, col, "a number must lie between -1e15 and 1e15");
+        return false;
+    }
+    if (*v == 0)
+        *v = 0; /* no -0 */
+    return true;
+}
+
+bool sg_name(struct sg_build *b, const char *s, int line, int col)
+{
+    bool ok = s && ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_');
+    for (const char *p = s; ok && *p; p++)
+        ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
+             (*p >= '0' && *p <= '9');
+    if (!ok)
+        sg_fail(b, line, col, "a name is letters, digits and _ (and starts with a letter)");
+    return ok;
+}
+
 bool sg_check_value(struct sg_build *b, enum sg_field f, struct sg_value *v, int line, int col)
 {
+    if (v->is_num && !sg_number(b, &v->num, line, col))
+        return false;
     const char *fname = f == SG_F_ATTRIBUTE ? "an attribute" : sg_field_name(f);
     switch (sg_field_type(f)) {
     case SG_T_STRING:
@@ -175,6 +228,12 @@ static bool walk(struct sg_build *b, struct sg_node *n, int depth)
     case SG_AFTER_AGO:
     case SG_WITHIN:
         b->rule->time_relative = true;
+        return true;
+    case SG_SEGMENT:
+        b->rule->has_refs = true;
+        return true;
+    case SG_HOUSEHOLD:
+        b->rule->uses_household = true;
         return true;
     case SG_AND:
     case SG_OR:

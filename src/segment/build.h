@@ -30,6 +30,14 @@ struct sg_node *sg_node_new(struct sg_build *b, enum sg_op op, int line, int col
 /* A copy of a string in the rule's arena, bounded by SG_MAX_STRING. */
 const char *sg_str(struct sg_build *b, const char *s, size_t n, int line, int col);
 
+#define SG_MAX_NUMBER 1e15
+
+/* A number within +-SG_MAX_NUMBER (-0 made 0); false with the error otherwise. */
+bool sg_number(struct sg_build *b, double *v, int line, int col);
+
+/* An identifier (attribute, channel, identity type): letters, digits, _; false with the error. */
+bool sg_name(struct sg_build *b, const char *s, int line, int col);
+
 /* "90d" into seconds; false when it is not a whole number and one of s m h d w (at most 100 years). */
 bool sg_duration(const char *s, int64_t *secs);
 

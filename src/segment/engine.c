@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -42,24 +43,30 @@ struct sg_engine {
     struct sg_world *w;
     struct def *defs;
     int n;
+    bool households; /* some rule reads household.size */
     int *order; /* def indexes, referred-to segments first */
     int64_t now;
 };
 
 /* ---- definitions ------------------------------------------------------------ */
 
-/* One rule from {"rule": "text"} or {"rule": AST}; errors prefixed with where. */
-static int rule_from(const json_t *j, const char *where, struct sg_rule **out, struct errbuf *e)
+/*
+ * One rule from {"rule": "text"} or {"rule": AST}; errors name field (the
+ * member: "subs[2].rule") and begin with where (which may add the name).
+ */
+static int rule_from(const json_t *j, const char *field, const char *where, struct sg_rule **out,
+                     struct errbuf *e)
 {
     struct sg_error err;
     int rc;
+    *out = NULL;
     if (json_is_string(j))
         rc = sg_parse(json_string_value(j), out, &err);
     else if (json_is_object(j))
         rc = sg_from_json(j, out, &err);
     else
-        return err_field(e, ERR_INVALID, where, "%s: a rule is a text or its JSON form", where);
-    return rc ? err_field(e, rc, where, "%s: %s", where, err.msg) : 0;
+        return err_field(e, ERR_INVALID, field, "%s: a rule is a text or its JSON form", where);
+    return rc ? err_field(e, rc, field, "%s: %s", where, err.msg) : 0;
 }
 
 static json_t *stored_rule(const struct sg_rule *r)
@@ -84,7 +91,7 @@ int sg_definition_check(const json_t *in, json_t **stored, const char **kind, bo
                          "exclusive segment's ordered sub-segments)");
     if (rule) {
         struct sg_rule *r;
-        int rc = rule_from(rule, "rule", &r, e);
+        int rc = rule_from(rule, "rule", "rule", &r, e);
         if (rc)
             return rc;
         *stored = stored_rule(r);
@@ -117,10 +124,11 @@ int sg_definition_check(const json_t *in, json_t **stored, const char **kind, bo
                 return err_field(e, ERR_INVALID, where, "%s: the name \"%s\" is used twice",
                                  where, name);
             }
-        char rwhere[80];
-        snprintf(rwhere, sizeof(rwhere), "%s.rule (%s)", where, name);
+        char rfield[80], rwhere[200];
+        snprintf(rfield, sizeof(rfield), "%s.rule", where);
+        snprintf(rwhere, sizeof(rwhere), "%s.rule (%.100s)", where, name);
         struct sg_rule *r;
-        int rc = rule_from(json_object_get(sub, "rule"), rwhere, &r, e);
+        int rc = rule_from(json_object_get(sub, "rule"), rfield, rwhere, &r, e);
         if (rc) {
             json_decref(out);
             return rc;
@@ -146,33 +154,52 @@ static void def_free(struct def *d)
     memset(d, 0, sizeof(*d));
 }
 
-/* A stored definition into d (already checked when it was saved). */
-static int def_load(struct def *d, const struct store_segment *g, struct errbuf *e)
+/*
+ * A definition (checked by sg_definition_check: the stored form or the
+ * input) into d. Rules read from text keep their line and column.
+ */
+static int def_from(struct def *d, int64_t id, const char *name, bool exclusive,
+                    const json_t *j, struct errbuf *e)
 {
     memset(d, 0, sizeof(*d));
-    d->id = g->id;
-    d->name = xstrdup(g->name);
-    d->exclusive = !strcmp(g->kind, "exclusive");
-    d->time_relative = g->time_relative;
-    json_t *j = json_loads(g->definition, 0, NULL);
+    d->id = id;
+    d->name = xstrdup(name);
+    d->exclusive = exclusive;
     int rc = 0;
     if (!d->exclusive) {
         d->nsubs = 1;
         d->subs[0] = xstrdup("in");
-        rc = rule_from(json_object_get(j, "rule"), "rule", &d->rules[0], e);
-    } else {
-        const json_t *subs = json_object_get(j, "subs");
-        for (size_t i = 0; !rc && i < json_array_size(subs) && i < SG_MAX_SUBS; i++) {
-            const json_t *sub = json_array_get(subs, i);
-            d->subs[i] = xstrdup(json_string_value(json_object_get(sub, "name")));
-            d->nsubs = (int)i + 1;
-            rc = rule_from(json_object_get(sub, "rule"), "subs", &d->rules[i], e);
-        }
+        rc = rule_from(json_object_get(j, "rule"), "rule", "rule", &d->rules[0], e);
+        d->time_relative = !rc && d->rules[0]->time_relative;
+        return rc;
     }
+    const json_t *subs = json_object_get(j, "subs");
+    for (size_t i = 0; !rc && i < json_array_size(subs) && i < SG_MAX_SUBS; i++) {
+        const json_t *sub = json_array_get(subs, i);
+        const char *sname = json_string_value(json_object_get(sub, "name"));
+        char field[40];
+        snprintf(field, sizeof(field), "subs[%zu].rule", i);
+        d->subs[i] = xstrdup(sname ? sname : "");
+        d->nsubs = (int)i + 1;
+        rc = rule_from(json_object_get(sub, "rule"), field, field, &d->rules[i], e);
+        d->time_relative = d->time_relative || (!rc && d->rules[i]->time_relative);
+    }
+    return rc;
+}
+
+/* A stored definition into d (already checked when it was saved). */
+static int def_load(struct def *d, const struct store_segment *g, struct errbuf *e)
+{
+    json_t *j = json_loads(g->definition, 0, NULL);
+    int rc = def_from(d, g->id, g->name, !strcmp(g->kind, "exclusive"), j, e);
     json_decref(j);
-    if (rc)
+    d->time_relative = g->time_relative;
+    if (rc && e) {
+        char why[sizeof(e->msg)];
+        snprintf(why, sizeof(why), "%s", e->msg);
         err_set(e, rc, "segment %lld (%s): its stored definition does not read: %s",
-                (long long)g->id, g->name, e->msg);
+                (long long)g->id, g->name, why);
+    }
     return rc;
 }
 
@@ -249,9 +276,33 @@ static void order_defs(struct sg_engine *g)
         if (state[i] != 2)
             g->order[at++] = i;
     free(state);
+    /*
+     * A segment that refers to a time-dependent one depends on the time too:
+     * the scheduled pass must take it (in order, so chains carry through).
+     */
+    g->households = false;
+    for (int o = 0; o < g->n; o++) {
+        struct def *d = &g->defs[g->order[o]];
+        int deps[64];
+        struct refs r = {g, deps, 0};
+        for (int k = 0; k < d->nsubs; k++) {
+            sg_each_segment_ref(d->rules[k], on_ref, &r);
+            d->time_relative = d->time_relative || d->rules[k]->time_relative;
+            g->households = g->households || d->rules[k]->uses_household;
+        }
+        for (int k = 0; k < r.n; k++)
+            d->time_relative = d->time_relative || g->defs[deps[k]].time_relative;
+    }
 }
 
 /* ---- membership in memory ------------------------------------------------------- */
+
+/*
+ * A stored member whose sub-segment the definition no longer has (a new
+ * version renamed or dropped it, or changed the kind): it is in, and the
+ * next evaluation always writes its state again.
+ */
+#define STATE_STALE 0xFF
 
 static uint8_t state_of(const struct sg_prof *p, int def)
 {
@@ -279,7 +330,7 @@ static int member_cb(void *ctx, const char *segment, uint32_t slot, const char *
     uint8_t v = p ? state_of(p, k) : 0;
     if (!v)
         return 0;
-    *sub = g->defs[k].exclusive ? g->defs[k].subs[v - 1] : NULL;
+    *sub = g->defs[k].exclusive && v <= g->defs[k].nsubs ? g->defs[k].subs[v - 1] : NULL;
     return 1;
 }
 
@@ -296,9 +347,9 @@ static int on_member(void *ctx, int64_t profile_id, const char *sub, int64_t sin
     int64_t slot = sg_world_slot_of(m->g->w, profile_id);
     if (slot < 0)
         return 0;
-    uint8_t v = 1;
+    uint8_t v = sub ? STATE_STALE : 1;
     if (d->exclusive) {
-        v = 0;
+        v = STATE_STALE;
         for (int i = 0; i < d->nsubs && sub; i++)
             if (!strcmp(d->subs[i], sub))
                 v = (uint8_t)(i + 1);
@@ -453,10 +504,52 @@ int sg_engine_pass(struct sg_engine *g, struct store *s, const int64_t *ids, siz
     memset(st, 0, sizeof(*st));
     int64_t t0 = clock_mono_us();
     int rc = 0;
-    if (ids && n)
+    int64_t *all = NULL; /* ids and the members of their households, when sizes matter */
+    size_t nall = n;
+    if (ids && n && g->households) {
+        int64_t *hh = xmalloc(2 * n * sizeof(*hh));
+        size_t nhh = 0;
+        for (size_t i = 0; i < n; i++) { /* households before the refresh */
+            int64_t slot = sg_world_slot_of(g->w, ids[i]);
+            const struct sg_prof *p = slot >= 0 ? sg_world_prof(g->w, (uint32_t)slot) : NULL;
+            if (p && p->household_id)
+                hh[nhh++] = p->household_id;
+        }
         rc = sg_world_refresh(g->w, s, ids, n, e);
-    if (rc)
+        for (size_t i = 0; !rc && i < n; i++) { /* and after */
+            int64_t slot = sg_world_slot_of(g->w, ids[i]);
+            const struct sg_prof *p = slot >= 0 ? sg_world_prof(g->w, (uint32_t)slot) : NULL;
+            if (p && p->household_id)
+                hh[nhh++] = p->household_id;
+        }
+        if (!rc && nhh) {
+            all = xmalloc(n * sizeof(*all));
+            memcpy(all, ids, n * sizeof(*all));
+            size_t cap = n;
+            for (uint32_t i = 0; i < sg_world_slots(g->w); i++) {
+                const struct sg_prof *p = sg_world_prof(g->w, i);
+                bool in = false;
+                for (size_t k = 0; k < nhh && !in && p->household_id; k++)
+                    in = p->household_id == hh[k];
+                if (!in)
+                    continue;
+                if (nall == cap) {
+                    cap *= 2;
+                    all = xrealloc(all, cap * sizeof(*all));
+                }
+                all[nall++] = p->id; /* a touched one twice does no harm */
+            }
+            ids = all;
+        }
+        free(hh);
+    } else if (ids && n) {
+        rc = sg_world_refresh(g->w, s, ids, n, e);
+    }
+    n = nall;
+    if (rc) {
+        free(all);
         return rc;
+    }
     struct sg_ctx c = {.world = g->w, .now = now, .today = sg_today(now, 0),
                        .member = member_cb, .member_ctx = g};
     for (int o = 0; !rc && o < g->n; o++) {
@@ -478,6 +571,7 @@ int sg_engine_pass(struct sg_engine *g, struct store *s, const int64_t *ids, siz
     }
     st->profiles = ids ? (int64_t)n : (int64_t)sg_world_slots(g->w);
     st->seconds = (double)(clock_mono_us() - t0) / 1e6;
+    free(all);
     return rc ? err_set(e, rc, "recording segment members: %s", store_last_error(s)) : 0;
 }
 
@@ -494,4 +588,367 @@ int sg_engine_count(struct sg_engine *g, int64_t segment_id, int64_t *count)
         return 0;
     }
     return ERR_NOT_FOUND;
+}
+
+/* ---- saving and previewing ---------------------------------------------------- */
+
+/* Calls fn for every `segment "x"` condition of the rule until fn returns non-zero. */
+static int walk_refs(const struct sg_node *n, int (*fn)(void *ctx, const struct sg_node *ref),
+                     void *ctx)
+{
+    if (n->op == SG_SEGMENT)
+        return fn(ctx, n);
+    if (n->op != SG_AND && n->op != SG_OR && n->op != SG_NOT)
+        return 0;
+    for (int i = 0; i < n->nkids; i++) {
+        int rc = walk_refs(n->kids[i], fn, ctx);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int def_walk_refs(const struct def *d, int (*fn)(void *ctx, const struct sg_node *ref),
+                         void *ctx)
+{
+    int rc = 0;
+    for (int i = 0; !rc && i < d->nsubs; i++)
+        rc = walk_refs(d->rules[i]->root, fn, ctx);
+    return rc;
+}
+
+/* The segments as they would be after a change: pointers, the changed one last. */
+struct view {
+    const struct def **v;
+    int n;
+};
+
+static int view_find(const struct view *vw, const char *name)
+{
+    for (int i = 0; i < vw->n; i++)
+        if (!strcasecmp(vw->v[i]->name, name))
+            return i;
+    return -1;
+}
+
+/*
+ * Whether a reference resolves in the view: the index of its segment, or
+ * -1 with why filled ("line 1, column 3: no segment is named ...").
+ */
+static int ref_resolve(const struct view *vw, const struct sg_node *ref, char *why, size_t n)
+{
+    char at[48] = "";
+    if (ref->line > 0)
+        snprintf(at, sizeof(at), "line %d, column %d: ", ref->line, ref->col);
+    int k = view_find(vw, ref->name);
+    if (k < 0) {
+        snprintf(why, n, "%sno segment is named \"%s\"", at, ref->name);
+        return -1;
+    }
+    const struct def *d = vw->v[k];
+    if (!ref->sub)
+        return k;
+    if (!d->exclusive) {
+        snprintf(why, n, "%ssegment \"%s\" has no sub-segments (it is not exclusive)", at,
+                 d->name);
+        return -1;
+    }
+    struct buf names;
+    buf_init(&names, 1024);
+    for (int i = 0; i < d->nsubs; i++) {
+        if (!strcasecmp(d->subs[i], ref->sub))
+            return k;
+        buf_addf(&names, "%s\"%s\"", i ? ", " : "", d->subs[i]);
+    }
+    snprintf(why, n, "%ssegment \"%s\" has no sub-segment \"%s\"; it has %s", at, d->name,
+             ref->sub, names.ptr);
+    buf_release(&names);
+    return -1;
+}
+
+struct ref_check {
+    const struct view *vw;
+    const char *only;  /* check only references to this name (NULL: all) */
+    char why[300];
+};
+
+static int on_ref_check(void *ctx, const struct sg_node *ref)
+{
+    struct ref_check *c = ctx;
+    if (c->only && strcasecmp(ref->name, c->only) != 0)
+        return 0;
+    return ref_resolve(c->vw, ref, c->why, sizeof(c->why)) < 0;
+}
+
+/* Breadth-first from the last segment of the view, looking for a way back to it. */
+struct cycle {
+    const struct view *vw;
+    int *parent, *queue, nq, cur;
+    bool *seen;
+    int found; /* the segment whose reference closes the cycle, or -1 */
+};
+
+static int on_cycle_ref(void *ctx, const struct sg_node *ref)
+{
+    struct cycle *c = ctx;
+    int target = c->vw->n - 1, k = view_find(c->vw, ref->name);
+    if (k < 0)
+        return 0;
+    if (k == target) {
+        c->found = c->cur;
+        return 1;
+    }
+    if (!c->seen[k]) {
+        c->seen[k] = true;
+        c->parent[k] = c->cur;
+        c->queue[c->nq++] = k;
+    }
+    return 0;
+}
+
+/* ERR_INVALID when the last segment of the view refers to itself through others. */
+static int check_cycle(const struct view *vw, const char *field, struct errbuf *e)
+{
+    int n = vw->n, target = n - 1, rc = 0;
+    struct cycle c = {vw, xcalloc((size_t)n, sizeof(int)), xcalloc((size_t)n, sizeof(int)), 0,
+                      target, xcalloc((size_t)n, sizeof(bool)), -1};
+    c.seen[target] = true;
+    def_walk_refs(vw->v[target], on_cycle_ref, &c);
+    for (int q = 0; c.found < 0 && q < c.nq; q++) {
+        c.cur = c.queue[q];
+        def_walk_refs(vw->v[c.cur], on_cycle_ref, &c);
+    }
+    if (c.found >= 0) {
+        /* the way back, from the segment to itself */
+        struct buf path;
+        buf_init(&path, 400);
+        int *chain = xcalloc((size_t)n + 1, sizeof(int)), len = 0;
+        for (int k = c.found; k != target; k = c.parent[k])
+            chain[len++] = k;
+        buf_addf(&path, "\"%s\"", vw->v[target]->name);
+        for (int i = len - 1; i >= 0; i--)
+            buf_addf(&path, " -> \"%s\"", vw->v[chain[i]]->name);
+        buf_addf(&path, " -> \"%s\"", vw->v[target]->name);
+        rc = err_field(e, ERR_INVALID, field,
+                       len ? "%s: the segments would refer to each other in a cycle: %s"
+                           : "%s: a segment cannot refer to itself: %s",
+                       field, path.ptr);
+        free(chain);
+        buf_release(&path);
+    }
+    free(c.parent);
+    free(c.queue);
+    free(c.seen);
+    return rc;
+}
+
+/* The field that names rule i of d, for errors. */
+static void rule_field(const struct def *d, int i, char *out, size_t n)
+{
+    if (d->exclusive)
+        snprintf(out, n, "subs[%d].rule", i);
+    else
+        snprintf(out, n, "rule");
+}
+
+/*
+ * Checks the references of the segments after a change: nd (NULL when
+ * deleting) replaces segment id (0: a new one), which was called old_name.
+ */
+static int check_refs(struct sg_engine *g, int64_t id, const char *old_name,
+                      const struct def *nd, struct errbuf *e)
+{
+    struct view vw = {xcalloc((size_t)g->n + 1, sizeof(*vw.v)), 0};
+    int rc = 0;
+    for (int i = 0; i < g->n; i++)
+        if (!id || g->defs[i].id != id)
+            vw.v[vw.n++] = &g->defs[i];
+    if (nd) {
+        for (int i = 0; !rc && i < vw.n; i++)
+            if (!strcasecmp(vw.v[i]->name, nd->name))
+                rc = err_field(e, ERR_EXISTS, "name", "a segment named \"%s\" exists already (id %lld)",
+                               vw.v[i]->name, (long long)vw.v[i]->id);
+        vw.v[vw.n++] = nd;
+        for (int i = 0; !rc && i < nd->nsubs; i++) {
+            struct ref_check c = {&vw, NULL, ""};
+            if (walk_refs(nd->rules[i]->root, on_ref_check, &c)) {
+                char field[40];
+                rule_field(nd, i, field, sizeof(field));
+                rc = err_field(e, ERR_INVALID, field, "%s: %s", field, c.why);
+            }
+        }
+        if (!rc)
+            rc = check_cycle(&vw, nd->exclusive ? "subs" : "rule", e);
+    }
+    /* what the others say about the segment that changed must still hold */
+    for (int i = 0; !rc && old_name && i < vw.n; i++) {
+        if (vw.v[i] == nd)
+            continue;
+        struct ref_check c = {&vw, old_name, ""};
+        if (!def_walk_refs(vw.v[i], on_ref_check, &c))
+            continue;
+        const char *field = !nd ? "id" : strcasecmp(nd->name, old_name) ? "name"
+                                       : nd->exclusive ? "subs" : "rule";
+        rc = err_field(e, ERR_EXISTS, field,
+                       "segment \"%s\" (id %lld) refers to \"%s\" and would break (%s); "
+                       "change it first",
+                       vw.v[i]->name, (long long)vw.v[i]->id, old_name, c.why);
+    }
+    free(vw.v);
+    return rc;
+}
+
+static int copy_name(void *ctx, const struct store_segment *seg)
+{
+    *(char **)ctx = xstrdup(seg->name);
+    return 0;
+}
+
+/* A segment's name: 1 to SG_MAX_NAME bytes of text without control characters. */
+static int check_name(const char *name, struct errbuf *e)
+{
+    size_t n = name ? strlen(name) : 0;
+    bool ok = n > 0 && n <= SG_MAX_NAME;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (unsigned char)name[i] >= 0x20 && name[i] != 0x7F;
+    return ok ? 0
+              : err_field(e, ERR_INVALID, "name",
+                          "a segment's name is 1 to %d bytes of text without control characters",
+                          SG_MAX_NAME);
+}
+
+/* The store's part of a save, then the members. */
+static int save_apply(struct sg_engine *g, struct store *s, int64_t id, const char *name,
+                      const json_t *stored, const char *kind, bool timed, int64_t now,
+                      struct sg_saved *out, struct errbuf *e)
+{
+    int rc = 0;
+    char *def = stored ? json_dumps(stored, JSON_COMPACT) : NULL;
+    if (!id) {
+        rc = store_segment_create(s, name, kind, def, timed, now, &out->id);
+        out->version = 1;
+    } else if (stored) {
+        rc = store_segment_update(s, id, name, def, timed, now, &out->version);
+    } else {
+        rc = store_segment_delete(s, id, now);
+    }
+    free(def);
+    if (rc == ERR_EXISTS)
+        return err_field(e, rc, "name", "a segment named \"%s\" exists already", name);
+    if (rc == ERR_NOT_FOUND)
+        return err_field(e, rc, "id", "no segment with id %lld", (long long)id);
+    if (rc)
+        return err_set(e, rc, "saving the segment: %s", store_last_error(s));
+    rc = sg_engine_reload_segments(g, s, e);
+    if (rc == ERR_INVALID) { /* another segment's stored definition: not this save's concern */
+        err_clear(e);
+        rc = 0;
+    }
+    if (!rc)
+        rc = sg_engine_pass(g, s, NULL, 0, false, now, &out->pass, e);
+    return rc;
+}
+
+int sg_engine_save(struct sg_engine *g, struct store *s, int64_t id, const char *name,
+                   const json_t *definition, int64_t now, struct sg_saved *out, struct errbuf *e)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = id;
+    char *old_name = NULL;
+    json_t *stored = NULL;
+    const char *kind = NULL;
+    bool timed = false;
+    struct def nd;
+    bool have_nd = false;
+    int rc = 0;
+    if (id) {
+        rc = store_segment_get(s, id, copy_name, &old_name);
+        if (rc == ERR_NOT_FOUND)
+            return err_field(e, rc, "id", "no segment with id %lld", (long long)id);
+        if (rc)
+            return err_set(e, rc, "reading the segment: %s", store_last_error(s));
+    } else if (!definition) {
+        BUG("sg_engine_save: a new segment without a definition");
+    }
+    if ((!id || name) && definition)
+        rc = check_name(name, e);
+    if (!rc && definition)
+        rc = sg_definition_check(definition, &stored, &kind, &timed, e);
+    if (!rc && definition) {
+        rc = def_from(&nd, id, name ? name : old_name, !strcmp(kind, "exclusive"), definition, e);
+        have_nd = true;
+    }
+    if (!rc)
+        rc = check_refs(g, id, old_name, have_nd ? &nd : NULL, e);
+    if (!rc)
+        rc = store_savepoint(s, e);
+    if (!rc) {
+        rc = save_apply(g, s, id, name, stored, kind, timed, now, out, e);
+        if (rc) {
+            /* nothing written, and the engine back to what the store holds */
+            store_savepoint_rollback(s);
+            struct errbuf again = {{0}, {0}};
+            sg_engine_reload_segments(g, s, &again);
+        } else {
+            rc = store_savepoint_release(s, e);
+        }
+    }
+    if (have_nd)
+        def_free(&nd);
+    json_decref(stored);
+    free(old_name);
+    return rc;
+}
+
+int sg_engine_preview(struct sg_engine *g, const json_t *definition, int64_t now,
+                      int64_t *sample, int max_sample, struct sg_preview *out, struct errbuf *e)
+{
+    memset(out, 0, sizeof(*out));
+    out->sample = sample;
+    json_t *stored;
+    const char *kind;
+    bool timed;
+    int rc = sg_definition_check(definition, &stored, &kind, &timed, e);
+    if (rc)
+        return rc;
+    json_decref(stored);
+    struct def d;
+    rc = def_from(&d, 0, "(preview)", !strcmp(kind, "exclusive"), definition, e);
+    struct view vw = {xcalloc((size_t)g->n + 1, sizeof(*vw.v)), 0};
+    for (int i = 0; i < g->n; i++)
+        vw.v[vw.n++] = &g->defs[i];
+    for (int i = 0; !rc && i < d.nsubs; i++) {
+        struct ref_check c = {&vw, NULL, ""};
+        if (walk_refs(d.rules[i]->root, on_ref_check, &c)) {
+            char field[40];
+            rule_field(&d, i, field, sizeof(field));
+            rc = err_field(e, ERR_INVALID, field, "%s: %s", field, c.why);
+        }
+    }
+    free(vw.v);
+    if (rc) {
+        def_free(&d);
+        return rc;
+    }
+    int64_t t0 = clock_mono_us();
+    struct sg_ctx c = {.world = g->w, .now = now, .today = sg_today(now, 0),
+                       .member = member_cb, .member_ctx = g};
+    out->nsubs = d.exclusive ? d.nsubs : 0;
+    for (uint32_t i = 0; i < sg_world_slots(g->w); i++) {
+        const struct sg_prof *p = sg_world_prof(g->w, i);
+        if (!p->live)
+            continue;
+        out->profiles++;
+        uint8_t v = evaluate(&d, &c, i);
+        if (!v)
+            continue;
+        if (out->count < max_sample)
+            sample[out->nsample++] = p->id;
+        out->count++;
+        if (d.exclusive)
+            out->sub_count[v - 1]++;
+    }
+    out->seconds = (double)(clock_mono_us() - t0) / 1e6;
+    def_free(&d);
+    return 0;
 }

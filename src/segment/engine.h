@@ -73,6 +73,55 @@ struct sg_pass {
 int sg_engine_pass(struct sg_engine *g, struct store *s, const int64_t *ids, size_t n,
                    bool time_only, int64_t now, struct sg_pass *st, struct errbuf *e);
 
+#define SG_MAX_NAME 200 /* bytes of a segment's name */
+
+/*
+ * Saves a change to the saved segments and brings every membership up to
+ * date, inside the caller's transaction (a writer job's, in `rondo serve`):
+ *   - id 0: a new segment called name with the definition;
+ *   - id and a definition: a new version of it (name NULL keeps the name);
+ *   - id and no definition: the segment is deleted.
+ * The definition is checked as by sg_definition_check, and so are the
+ * references between segments: every `segment "x" [= "sub"]` names a
+ * segment (and a sub-segment of it) that exists, no chain of references
+ * leads back to the segment itself, no two names differ only in case, and
+ * no other segment loses what it refers to (a segment deleted or renamed, or
+ * a sub-segment dropped, that another one names). Then the segments are
+ * reloaded and a full pass writes every change of membership.
+ *
+ * Errors: ERR_INVALID for the name or the definition (field "name",
+ * "rule", "subs[i].rule", ...; a rule's own errors carry its line and
+ * column), ERR_EXISTS for a name taken or a reference another segment
+ * holds (field "name", "id", "rule" or "subs"), ERR_NOT_FOUND for an
+ * unknown id (field "id"). On failure nothing is written (a savepoint of
+ * its own) and the engine holds what the store holds again.
+ */
+struct sg_saved {
+    int64_t id, version; /* version 0 after a delete */
+    struct sg_pass pass;
+};
+int sg_engine_save(struct sg_engine *g, struct store *s, int64_t id, const char *name,
+                   const json_t *definition, int64_t now, struct sg_saved *out, struct errbuf *e);
+
+/*
+ * What a definition (as for sg_definition_check) selects now, over the
+ * engine's profiles and the current members of the segments it refers to,
+ * without saving anything. sample (the caller's, max_sample long) receives
+ * the first members by profile id. The errors of sg_definition_check, and
+ * ERR_INVALID for a reference to a segment that does not exist.
+ */
+struct sg_preview {
+    int64_t profiles;                /* live profiles evaluated */
+    int64_t count;                   /* of them in the segment (any sub-segment) */
+    int nsubs;                       /* an exclusive definition's sub-segments; 0 for a rule */
+    int64_t sub_count[SG_MAX_SUBS];  /* per sub-segment, first match winning */
+    int64_t *sample;                 /* the caller's array */
+    int nsample;
+    double seconds;                  /* of evaluation */
+};
+int sg_engine_preview(struct sg_engine *g, const json_t *definition, int64_t now,
+                      int64_t *sample, int max_sample, struct sg_preview *out, struct errbuf *e);
+
 /* Count and the first members of a segment as the engine holds it. */
 int sg_engine_count(struct sg_engine *g, int64_t segment_id, int64_t *count);
 

@@ -111,8 +111,18 @@ static bool field_value(const struct sg_prof *p, const struct sg_node *n, const 
 static bool value_matches(const char *text, double num, enum sg_cmp c, const struct sg_value *v,
                           enum sg_type type)
 {
-    if (type == SG_T_TIME)
-        return compare(num, c, v->num);
+    if (type == SG_T_TIME) { /* a moment against a date: the whole day, UTC */
+        double start = v->num, end = v->num + (double)DAY_MS;
+        switch (c) {
+        case SG_EQ: return num >= start && num < end;
+        case SG_NE: return num < start || num >= end;
+        case SG_LT: return num < start;
+        case SG_LE: return num < end;
+        case SG_GT: return num >= end;
+        case SG_GE: return num >= start;
+        }
+        return false;
+    }
     if (text)
         return !v->is_num && compare_text(text, c, v->str);
     return v->is_num && compare(num, c, v->num);
@@ -272,8 +282,18 @@ static bool aggregate(const struct sg_node *n, const struct sg_prof *p, const st
         text_ids(n->kids[k], c->world);
     uint32_t rows = n->table == SG_ORDERS ? p->norders : n->table == SG_LINES ? p->nlines
                                                                               : p->nevents;
+    /* cancelled orders are no purchases, unless the rule asks about the status */
+    uint32_t cancelled = UINT32_MAX;
+    if (n->table == SG_ORDERS) {
+        cancelled = sg_world_text_id(c->world, "cancelled");
+        for (int k = 0; k < n->nkids; k++)
+            if (n->kids[k]->field == SG_F_ROW_STATUS)
+                cancelled = UINT32_MAX;
+    }
     double count = 0, sum = 0, min = 0, max = 0, of;
     for (uint32_t i = 0; i < rows; i++) {
+        if (cancelled != UINT32_MAX && p->orders[i].status == cancelled)
+            continue;
         if (!row_passes(n, p, i, c, &of))
             continue;
         if (n->func == SG_ANY)
@@ -395,7 +415,7 @@ static bool eval_node(const struct sg_node *n, const struct sg_ctx *c, const str
         return any_in;
     }
     case SG_HAS: {
-        uint32_t t = sg_world_text_id(c->world, n->name);
+        uint32_t t = sg_world_idtype(c->world, n->name);
         return t < 64 && (p->identity_types >> t & 1);
     }
     case SG_HOUSEHOLD: {
@@ -418,8 +438,30 @@ static bool eval_node(const struct sg_node *n, const struct sg_ctx *c, const str
     return false;
 }
 
+struct ref_check {
+    const struct sg_ctx *c;
+    uint32_t slot;
+    bool unknown;
+};
+
+static void check_ref(void *ctx, const char *name)
+{
+    struct ref_check *k = ctx;
+    const char *sub;
+    if (!k->unknown && (!k->c->member || k->c->member(k->c->member_ctx, name, k->slot, &sub) < 0))
+        k->unknown = true;
+}
+
 bool sg_eval(const struct sg_rule *r, const struct sg_ctx *c, uint32_t slot)
 {
     const struct sg_prof *p = sg_world_prof(c->world, slot);
-    return p && p->live && eval_node(r->root, c, p, slot);
+    if (!p || !p->live)
+        return false;
+    if (r->has_refs) { /* a rule naming a segment that does not exist selects nobody */
+        struct ref_check k = {c, slot, false};
+        sg_each_segment_ref(r, check_ref, &k);
+        if (k.unknown)
+            return false;
+    }
+    return eval_node(r->root, c, p, slot);
 }

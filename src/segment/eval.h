@@ -18,7 +18,12 @@
  *     "consent email for "newsletter"": that purpose is opted in and no
  *     general opt-out stands;
  *   - household.size of a profile without a household is 1;
- *   - "sample p% seed s": a stable hash of the profile id and the seed.
+ *   - "sample p% seed s": a stable hash of the profile id and the seed;
+ *   - a moment compared with a date means the whole day (UTC): last_order_at
+ *     = "2026-11-01" is any time that day, <= includes it, > starts after it;
+ *   - aggregates over orders leave cancelled orders out, unless a filter
+ *     names the status;
+ *   - a rule that names a segment that does not exist selects nobody.
  */
 #ifndef RONDO_SEGMENT_EVAL_H
 #define RONDO_SEGMENT_EVAL_H

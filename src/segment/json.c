@@ -16,7 +16,7 @@
 /* A number as an integer when it is one (2, not 2.0), else a real. */
 static json_t *num_json(double v)
 {
-    return v == (double)(int64_t)v && v > -1e15 && v < 1e15 ? json_integer((json_int_t)v)
+    return v > -1e15 && v < 1e15 && v == (double)(int64_t)v ? json_integer((json_int_t)v)
                                                             : json_real(v);
 }
 
@@ -172,7 +172,7 @@ static bool value_from(struct reader *rd, const json_t *v, struct sg_value *out)
 {
     if (json_is_number(v)) {
         *out = (struct sg_value){.is_num = true, .num = json_number_value(v)};
-        return true;
+        return sg_number(&rd->b, &out->num, 0, 0);
     }
     if (json_is_string(v)) {
         out->is_num = false;
@@ -191,7 +191,7 @@ static bool number_from(struct reader *rd, const json_t *o, const char *key, dou
         return false;
     }
     *out = json_number_value(v);
-    return true;
+    return sg_number(&rd->b, out, 0, 0);
 }
 
 /* "field": a profile field, "attributes.x", or (table >= 0) a row field of that table. */
@@ -203,7 +203,7 @@ static bool field_from(struct reader *rd, const json_t *o, struct sg_node *n, in
     if (table < 0 && !strncmp(f, "attributes.", 11) && f[11] && !strchr(f + 11, '.')) {
         n->field = SG_F_ATTRIBUTE;
         n->name = sg_str(&rd->b, f + 11, strlen(f + 11), 0, 0);
-        return n->name != NULL;
+        return n->name != NULL && sg_name(&rd->b, n->name, 0, 0);
     }
     int k = table < 0 ? sg_profile_field(f) : sg_row_field(f, (enum sg_table)table);
     if (k < 0) {
@@ -275,21 +275,24 @@ static struct sg_node *node_from(struct reader *rd, const json_t *o, int depth, 
         return jfail(rd, "unknown \"op\" \"%.40s\"", ops);
     if (table >= 0 && op != SG_CMP && op != SG_IN && op != SG_WITHIN)
         return jfail(rd, "an aggregate's filter is within, cmp or in, not %s", ops);
+    if (op == SG_AND || op == SG_OR) { /* sg_join makes (and counts) the node */
+        int nkids = 0;
+        struct sg_node **kids = list_from(rd, json_object_get(o, "args"), ".args", &nkids,
+                                          depth, -1);
+        if (!kids)
+            return NULL;
+        if (nkids < 2)
+            return jfail(rd, "\"%s\" needs at least two \"args\"", ops);
+        return sg_join(&rd->b, (enum sg_op)op, kids, nkids, 0, 0);
+    }
     struct sg_node *n = sg_node_new(&rd->b, (enum sg_op)op, 0, 0);
     if (!n)
         return NULL;
     n->field = SG_F_COUNT; /* none, unless read below */
     switch (n->op) {
     case SG_AND:
-    case SG_OR: {
-        struct sg_node **kids = list_from(rd, json_object_get(o, "args"), ".args", &n->nkids,
-                                          depth, -1);
-        if (!kids)
-            return NULL;
-        if (n->nkids < 2)
-            return jfail(rd, "\"%s\" needs at least two \"args\"", ops);
-        return sg_join(&rd->b, n->op, kids, n->nkids, 0, 0);
-    }
+    case SG_OR:
+        return NULL; /* above */
     case SG_NOT: {
         size_t len = push(rd, ".arg", -1);
         struct sg_node *k = node_from(rd, json_object_get(o, "arg"), depth + 1, -1);
@@ -392,6 +395,8 @@ static struct sg_node *node_from(struct reader *rd, const json_t *o, int depth, 
     case SG_HAS: {
         const char *c = member_str(rd, o, n->op == SG_CONSENT ? "channel" : "identity", true);
         n->name = c ? sg_str(&rd->b, c, strlen(c), 0, 0) : NULL;
+        if (n->name && !sg_name(&rd->b, n->name, 0, 0))
+            return NULL;
         const char *purpose = n->op == SG_CONSENT ? member_str(rd, o, "purpose", false) : NULL;
         if (purpose)
             n->sub = sg_str(&rd->b, purpose, strlen(purpose), 0, 0);
@@ -418,7 +423,8 @@ static struct sg_node *node_from(struct reader *rd, const json_t *o, int depth, 
         double seed;
         if (!number_from(rd, o, "percent", &n->percent) || !number_from(rd, o, "seed", &seed))
             return NULL;
-        if (!(n->percent > 0 && n->percent <= 100) || seed < 0 || seed != (double)(int64_t)seed)
+        if (!(n->percent > 0 && n->percent <= 100) || !(seed >= 0 && seed <= 9007199254740992.0) ||
+            seed != (double)(int64_t)seed)
             return jfail(rd, "a sample is 0 < percent <= 100 with a whole seed");
         n->seed = (int64_t)seed;
         return n;

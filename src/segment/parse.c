@@ -130,6 +130,14 @@ static bool next(struct parser *ps)
         advance_char(lx);
         while ((*lx->p >= '0' && *lx->p <= '9') || *lx->p == '.')
             advance_char(lx);
+        if ((*lx->p == 'e' || *lx->p == 'E') &&
+            ((lx->p[1] >= '0' && lx->p[1] <= '9') ||
+             ((lx->p[1] == '-' || lx->p[1] == '+') && lx->p[2] >= '0' && lx->p[2] <= '9'))) {
+            advance_char(lx); /* an exponent: 1e15, 2.5E-3 (no unit is called e) */
+            advance_char(lx);
+            while (*lx->p >= '0' && *lx->p <= '9')
+                advance_char(lx);
+        }
         if (is_word(*lx->p, true)) { /* a duration: digits and one unit letter */
             while (is_word(*lx->p, false))
                 advance_char(lx);
@@ -239,7 +247,7 @@ static bool value(struct parser *ps, struct sg_value *v)
     if (ps->lx.t == T_NUMBER) {
         v->is_num = true;
         v->num = ps->lx.num;
-        return next(ps);
+        return sg_number(&ps->b, &v->num, ps->lx.tline, ps->lx.tcol) && next(ps);
     }
     expected(ps, "a value (\"text\" or a number)");
     return false;
@@ -292,8 +300,10 @@ static struct sg_node *field_cond(struct parser *ps, enum sg_field f, const char
         if (!n)
             return NULL;
         n->cmp = ps->lx.cmp;
-        int vl = ps->lx.tline, vc = ps->lx.tcol;
-        if (!next(ps) || !value(ps, &n->value) || !sg_check_value(&ps->b, f, &n->value, vl, vc))
+        if (!next(ps))
+            return NULL;
+        int vl = ps->lx.tline, vc = ps->lx.tcol; /* errors about the value point at it */
+        if (!value(ps, &n->value) || !sg_check_value(&ps->b, f, &n->value, vl, vc))
             return NULL;
     } else if (word_is(ps, "in") || word_is(ps, "not")) {
         n = sg_node_new(&ps->b, SG_IN, line, col);
@@ -457,7 +467,7 @@ static struct sg_node *aggregate(struct parser *ps, int table, const char *func,
     if (ps->lx.t != T_NUMBER)
         return expected(ps, "a number");
     n->value = (struct sg_value){.is_num = true, .num = ps->lx.num};
-    return next(ps) ? n : NULL;
+    return sg_number(&ps->b, &n->value.num, ps->lx.tline, ps->lx.tcol) && next(ps) ? n : NULL;
 }
 
 static struct sg_node *rule_or(struct parser *ps);
@@ -481,7 +491,7 @@ static struct sg_node *condition(struct parser *ps)
             return expected(ps, consent ? "a channel (email, sms, push, post, phone)"
                                         : "an identity type (email, phone, loyalty_card, ...)");
         n->name = sg_str(&ps->b, ps->lx.start, ps->lx.len, ps->lx.tline, ps->lx.tcol);
-        if (!n->name || !next(ps))
+        if (!n->name || !sg_name(&ps->b, n->name, ps->lx.tline, ps->lx.tcol) || !next(ps))
             return NULL;
         if (consent && word_is(ps, "for")) { /* consent email for "newsletter" */
             if (!next(ps))
@@ -506,7 +516,8 @@ static struct sg_node *condition(struct parser *ps)
         if (ps->lx.t != T_NUMBER)
             return expected(ps, "a number");
         n->value = (struct sg_value){.is_num = true, .num = ps->lx.num};
-        return next(ps) ? n : NULL;
+        return sg_number(&ps->b, &n->value.num, ps->lx.tline, ps->lx.tcol) && next(ps) ? n
+                                                                                   : NULL;
     }
     if (!strcmp(word, "segment")) {
         struct sg_node *n = sg_node_new(&ps->b, SG_SEGMENT, line, col);
@@ -540,8 +551,9 @@ static struct sg_node *condition(struct parser *ps)
             return fail(ps, "a sample is more than 0%% and at most 100%%");
         if (!next(ps) || !expect(ps, T_PERCENT, "'%'") || !expect_word(ps, "seed"))
             return NULL;
-        if (ps->lx.t != T_NUMBER || ps->lx.num != (double)(int64_t)ps->lx.num || ps->lx.num < 0)
-            return expected(ps, "a whole number as the seed");
+        if (ps->lx.t != T_NUMBER || !(ps->lx.num >= 0 && ps->lx.num <= 9007199254740992.0) ||
+            ps->lx.num != (double)(int64_t)ps->lx.num)
+            return expected(ps, "a whole number from 0 to 2^53 as the seed");
         n->seed = (int64_t)ps->lx.num;
         return next(ps) ? n : NULL;
     }
@@ -552,8 +564,9 @@ static struct sg_node *condition(struct parser *ps)
             return aggregate(ps, table, dot + 1, line, col);
         if (!strncmp(word, "attributes.", 11) && dot[1] && !strchr(dot + 1, '.')) {
             const char *attr = sg_str(&ps->b, dot + 1, strlen(dot + 1), line, col);
-            return attr && next(ps) ? field_cond(ps, SG_F_ATTRIBUTE, attr, line, col, false)
-                                    : NULL;
+            return attr && sg_name(&ps->b, attr, line, col) && next(ps)
+                       ? field_cond(ps, SG_F_ATTRIBUTE, attr, line, col, false)
+                       : NULL;
         }
         return fail(ps, "unknown name '%s': orders.*, order_lines.*, events.*, attributes.* "
                         "or household.size",

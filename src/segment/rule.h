@@ -137,6 +137,8 @@ struct sg_rule {
     struct sg_node *root;
     int nodes, aggregates; /* counted against the bounds */
     bool time_relative;    /* holds a condition on the current time (re-evaluated on a schedule) */
+    bool has_refs;         /* refers to other segments */
+    bool uses_household;   /* reads household.size: a household member's change matters */
 };
 
 /* Where a parse failed: line and column (1-based) of the offending token. */

@@ -17,6 +17,8 @@ struct sg_world {
     struct strmap *texts;      /* folded text -> uint32 id + 1 */
     uint32_t ntexts;
     struct strmap *households; /* "id" -> uint32 live count */
+    struct strmap *idtypes;    /* identity type -> bit + 1 (at most 64 types) */
+    uint32_t nidtypes;
     size_t bytes;
 };
 
@@ -25,6 +27,7 @@ struct sg_world *sg_world_new(void)
     struct sg_world *w = xcalloc(1, sizeof(*w));
     w->texts = strmap_new_growable(1024, sizeof(uint32_t));
     w->households = strmap_new_growable(1024, sizeof(uint32_t));
+    w->idtypes = strmap_new_growable(64, sizeof(uint32_t));
     return w;
 }
 
@@ -65,6 +68,7 @@ void sg_world_free(struct sg_world *w)
     free(w->p);
     strmap_free(w->texts);
     strmap_free(w->households);
+    strmap_free(w->idtypes);
     free(w);
 }
 
@@ -330,11 +334,24 @@ static int on_consent(void *ctx, const struct store_sg_consent *c)
     return 0;
 }
 
+uint32_t sg_world_idtype(const struct sg_world *w, const char *type)
+{
+    char buf[128];
+    uint32_t *v = strmap_get(w->idtypes, fold(type, buf, sizeof(buf)));
+    return v ? *v - 1 : UINT32_MAX;
+}
+
 static int on_identity(void *ctx, const struct store_sg_identity *i)
 {
     struct sg_world *w = ctx;
     int64_t slot = sg_world_slot_of(w, i->profile_id);
-    uint32_t t = intern(w, i->type);
+    char buf[128];
+    uint32_t t = UINT32_MAX, *v = i->type ? strmap_put(w->idtypes, fold(i->type, buf, sizeof(buf)))
+                                          : NULL;
+    if (v && !*v && w->nidtypes < 64)
+        *v = ++w->nidtypes;
+    if (v && *v)
+        t = *v - 1;
     if (slot >= 0 && t < 64)
         w->p[slot].identity_types |= (uint64_t)1 << t;
     return 0;

@@ -62,7 +62,7 @@ struct sg_prof {
     struct sg_event *events;
     struct sg_consent *consents;
     uint32_t norders, nlines, nevents, nconsents;
-    uint64_t identity_types; /* bit per interned identity type (the first 64) */
+    uint64_t identity_types; /* bit per identity type (sg_world_idtype; the first 64 types) */
     uint8_t *seg;            /* the engine's: state per segment (0 out, 1 + sub), or NULL */
     uint32_t nseg;
 };
@@ -94,6 +94,9 @@ uint32_t sg_world_text_id(const struct sg_world *w, const char *text);
 
 /* How many texts are interned: it changes when a new one is. */
 uint32_t sg_world_text_gen(const struct sg_world *w);
+
+/* The bit of an identity type in sg_prof.identity_types (case folded), or UINT32_MAX. */
+uint32_t sg_world_idtype(const struct sg_world *w, const char *type);
 
 /* Live profiles per household id, for household.size. */
 uint32_t sg_world_household_size(const struct sg_world *w, int64_t household_id);
