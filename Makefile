@@ -147,6 +147,7 @@ bench: rondo
 	@bench/ingest.sh
 	@bench/import.sh
 	@bench/identity.sh
+	@bench/segment.sh
 
 # ---- running ---------------------------------------------------------------
 

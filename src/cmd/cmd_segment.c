@@ -12,9 +12,7 @@
 #include "base/str.h"
 #include "cmd/cmd.h"
 #include "segment/engine.h"
-#include "segment/eval.h"
 #include "segment/rule.h"
-#include "segment/world.h"
 #include "store/store.h"
 
 static void usage(FILE *f)
@@ -82,6 +80,18 @@ static int check(const char *rule)
     return 0;
 }
 
+/* The engine over the workspace: profiles, segments and their members. */
+static int engine_open(struct store *s, struct sg_engine **g, struct errbuf *e)
+{
+    int rc = sg_engine_open(s, g, e);
+    if (rc == ERR_INVALID && *g) {
+        fprintf(stderr, "rondo segment: warning: %s\n", e->msg);
+        err_clear(e);
+        rc = 0;
+    }
+    return rc;
+}
+
 static int preview(const char *db, const char *rule, int sample, bool json)
 {
     struct sg_rule *r;
@@ -90,64 +100,50 @@ static int preview(const char *db, const char *rule, int sample, bool json)
         parse_error(rule, &err);
         return 1;
     }
+    sg_rule_free(r);
     struct errbuf e = {{0}, {0}};
     struct store *s;
     int rc = store_open(db, STORE_MIGRATE, &s, &e);
     if (rc) {
         cmd_fail("segment", rc, e.msg);
-        sg_rule_free(r);
         return 1;
     }
-    struct sg_world *w = sg_world_new();
+    struct sg_engine *g = NULL;
     int64_t t0 = clock_mono_us();
-    rc = sg_world_load(w, s, &e);
+    rc = engine_open(s, &g, &e);
     double load_s = (double)(clock_mono_us() - t0) / 1e6;
     store_close(s);
+    json_t *in = json_pack("{s:s}", "rule", rule);
+    int64_t *some = calloc((size_t)(sample > 0 ? sample : 1), sizeof(*some));
+    struct sg_preview pv;
+    if (!rc)
+        rc = sg_engine_preview(g, in, clock_now(), some, sample, &pv, &e);
+    json_decref(in);
+    sg_engine_free(g);
     if (rc) {
         cmd_fail("segment", rc, e.msg);
-        sg_world_free(w);
-        sg_rule_free(r);
+        free(some);
         return 1;
     }
-    int64_t now = clock_now();
-    struct sg_ctx c = {.world = w, .now = now, .today = sg_today(now, 0)};
-    t0 = clock_mono_us();
-    uint32_t slots = sg_world_slots(w), live = 0, count = 0;
-    int64_t *some = calloc((size_t)(sample > 0 ? sample : 1), sizeof(*some));
-    for (uint32_t i = 0; i < slots; i++) {
-        const struct sg_prof *p = sg_world_prof(w, i);
-        if (!p->live)
-            continue;
-        live++;
-        if (sg_eval(r, &c, i)) {
-            if ((int)count < sample)
-                some[count] = p->id;
-            count++;
-        }
-    }
-    double eval_s = (double)(clock_mono_us() - t0) / 1e6;
-    int shown = (int)count < sample ? (int)count : sample;
     if (json) {
         json_t *ids = json_array();
-        for (int i = 0; i < shown; i++)
+        for (int i = 0; i < pv.nsample; i++)
             json_array_append_new(ids, json_integer(some[i]));
-        json_t *o = json_pack("{s:I, s:I, s:o, s:f, s:f}", "count", (json_int_t)count,
-                              "profiles", (json_int_t)live, "sample", ids, "load_seconds", load_s,
-                              "evaluate_seconds", eval_s);
+        json_t *o = json_pack("{s:I, s:I, s:o, s:f, s:f}", "count", (json_int_t)pv.count,
+                              "profiles", (json_int_t)pv.profiles, "sample", ids, "load_seconds",
+                              load_s, "evaluate_seconds", pv.seconds);
         json_dumpf(o, stdout, JSON_INDENT(2));
         printf("\n");
         json_decref(o);
     } else {
-        printf("%u of %u profiles (loaded in %.2f s, evaluated in %.3f s)\n", count, live, load_s,
-               eval_s);
-        for (int i = 0; i < shown; i++)
+        printf("%lld of %lld profiles (loaded in %.2f s, evaluated in %.3f s)\n",
+               (long long)pv.count, (long long)pv.profiles, load_s, pv.seconds);
+        for (int i = 0; i < pv.nsample; i++)
             printf("%s%lld", i ? " " : "  ", (long long)some[i]);
-        if (shown)
+        if (pv.nsample)
             printf("\n");
     }
     free(some);
-    sg_world_free(w);
-    sg_rule_free(r);
     return 0;
 }
 
@@ -171,27 +167,18 @@ static int find_segment(struct store *s, const char *ref, int64_t *id)
     return rc;
 }
 
-/* The definition from --rule or --definition, checked and normalised. */
-static int definition(const struct opts *o, char **stored, const char **kind, bool *timed,
-                      struct errbuf *e)
+/* The definition from --rule or --definition, as sg_engine_save takes it; caller decrefs. */
+static int definition(const struct opts *o, json_t **in, struct errbuf *e)
 {
-    json_t *in;
     if (o->rule) {
-        in = json_pack("{s:s}", "rule", o->rule);
-    } else {
-        json_error_t je;
-        in = json_load_file(o->definition, 0, &je);
-        if (!in)
-            return err_set(e, ERR_INVALID, "--definition %s: line %d: %s", o->definition,
-                           je.line, je.text);
+        *in = json_pack("{s:s}", "rule", o->rule);
+        return 0;
     }
-    json_t *out;
-    int rc = sg_definition_check(in, &out, kind, timed, e);
-    json_decref(in);
-    if (rc)
-        return rc;
-    *stored = json_dumps(out, JSON_COMPACT);
-    json_decref(out);
+    json_error_t je;
+    *in = json_load_file(o->definition, 0, &je);
+    if (!*in)
+        return err_set(e, ERR_INVALID, "--definition %s: line %d: %s", o->definition, je.line,
+                       je.text);
     return 0;
 }
 
@@ -200,11 +187,7 @@ static int evaluate_all(struct store *s, bool time_only, bool quiet, struct errb
 {
     struct sg_engine *g;
     int64_t t0 = clock_mono_us();
-    int rc = sg_engine_open(s, &g, e);
-    if (rc == ERR_INVALID && g) {
-        fprintf(stderr, "rondo segment: warning: %s\n", e->msg);
-        rc = 0;
-    }
+    int rc = engine_open(s, &g, e);
     if (rc)
         return rc;
     double load_s = (double)(clock_mono_us() - t0) / 1e6;
@@ -240,57 +223,46 @@ static int print_count(struct store *s, int64_t id, const char *label)
     return rc;
 }
 
-static int create(struct store *s, const struct opts *o, struct errbuf *e)
+static int on_saved(void *ctx, const struct store_segment *g)
 {
-    char *def;
-    const char *kind;
-    bool timed;
-    int rc = definition(o, &def, &kind, &timed, e);
-    if (rc)
-        return rc;
-    int64_t id = 0;
-    rc = store_begin(s, e);
-    if (!rc)
-        rc = store_segment_create(s, o->name, kind, def, timed, clock_now(), &id);
-    free(def);
-    if (rc == ERR_EXISTS) {
-        store_rollback(s);
-        return err_field(e, rc, "name", "a segment named \"%s\" exists already", o->name);
-    }
-    rc = rc ? (store_rollback(s), rc) : store_commit(s, e);
-    if (!rc)
-        rc = evaluate_all(s, false, true, e);
-    if (!rc) {
-        char label[160];
-        snprintf(label, sizeof(label), "segment %lld \"%s\" (%s%s): ", (long long)id, o->name,
-                 kind, timed ? ", re-evaluated on a schedule" : "");
-        rc = print_count(s, id, label);
-    }
-    return rc;
+    (void)ctx;
+    printf("segment %lld \"%s\" (%s%s), version %lld: ", (long long)g->id, g->name, g->kind,
+           g->time_relative ? ", re-evaluated on a schedule" : "", (long long)g->version);
+    return 0;
 }
 
-static int update(struct store *s, const struct opts *o, int64_t id, struct errbuf *e)
+/*
+ * create, update or delete (id 0 for create), and the members computed again,
+ * in one transaction: the engine checks the definition and the references.
+ */
+static int save(struct store *s, const struct opts *o, const char *sub, int64_t id,
+                struct errbuf *e)
 {
-    char *def;
-    const char *kind;
-    bool timed;
-    int rc = definition(o, &def, &kind, &timed, e);
-    if (rc)
-        return rc;
-    int64_t version = 0;
-    rc = store_begin(s, e);
+    json_t *in = NULL;
+    int rc = strcmp(sub, "delete") ? definition(o, &in, e) : 0;
+    struct sg_engine *g = NULL;
     if (!rc)
-        rc = store_segment_update(s, id, o->name, def, timed, clock_now(), &version);
-    free(def);
-    rc = rc ? (store_rollback(s), rc) : store_commit(s, e);
+        rc = engine_open(s, &g, e);
+    struct sg_saved sv;
     if (!rc)
-        rc = evaluate_all(s, false, true, e);
+        rc = store_begin(s, e);
     if (!rc) {
-        char label[80];
-        snprintf(label, sizeof(label), "segment %lld, version %lld: ", (long long)id,
-                 (long long)version);
-        rc = print_count(s, id, label);
+        int64_t *ids; /* the full pass covers the profiles that waited for one */
+        size_t n;
+        rc = store_touched_take(s, &ids, &n);
+        free(ids);
+        if (!rc)
+            rc = sg_engine_save(g, s, id, o->name, in, clock_now(), &sv, e);
+        rc = rc ? (store_rollback(s), rc) : store_commit(s, e);
     }
+    sg_engine_free(g);
+    json_decref(in);
+    if (!rc && !strcmp(sub, "delete"))
+        printf("segment %lld deleted\n", (long long)id);
+    else if (!rc)
+        rc = store_segment_get(s, sv.id, on_saved, NULL);
+    if (!rc && strcmp(sub, "delete"))
+        rc = print_count(s, sv.id, "");
     return rc;
 }
 
@@ -377,17 +349,8 @@ static int saved(const char *sub, const char *ref, const struct opts *o)
         store_close(s);
         return 1;
     }
-    if (!strcmp(sub, "create")) {
-        rc = create(s, o, &e);
-    } else if (!strcmp(sub, "update")) {
-        rc = update(s, o, id, &e);
-    } else if (!strcmp(sub, "delete")) {
-        rc = store_begin(s, &e);
-        if (!rc)
-            rc = store_segment_delete(s, id, clock_now());
-        rc = rc ? (store_rollback(s), rc) : store_commit(s, &e);
-        if (!rc)
-            printf("segment %lld deleted\n", (long long)id);
+    if (!strcmp(sub, "create") || !strcmp(sub, "update") || !strcmp(sub, "delete")) {
+        rc = save(s, o, sub, id, &e);
     } else if (!strcmp(sub, "list")) {
         printf("%-6s %-28s %-10s %7s %10s  %s\n", "ID", "NAME", "KIND", "VERSION", "MEMBERS",
                "TIMED");

@@ -228,6 +228,21 @@ struct chunk {
     bool ready;
 };
 
+/*
+ * Counts times f (--orders-scale, --events-scale), rounded at random so the
+ * average holds, at most 255. f of 0 or 1 draws nothing: the default output
+ * stays the same bytes.
+ */
+static void scale_counts(struct rng *r, uint8_t n[GEN_NSOURCES], double f)
+{
+    if (f <= 0 || f == 1)
+        return;
+    for (int s = 0; s < GEN_NSOURCES; s++) {
+        double v = n[s] * f + rng_unit(r);
+        n[s] = (uint8_t)(v > 255 ? 255 : v);
+    }
+}
+
 static void plan_make(const struct gen_ctx *c, uint64_t j, struct plan *p)
 {
     static const int web_orders[9] = {320, 600, 760, 860, 920, 955, 980, 992, 1000};
@@ -252,6 +267,8 @@ static void plan_make(const struct gen_ctx *c, uint64_t j, struct plan *p)
     p->orders[GEN_STORE] = (uint8_t)k;
     p->events[GEN_WEBSHOP] = (uint8_t)rng_below(&r, 7);
     p->events[GEN_APP] = (uint8_t)rng_below(&r, 9);
+    scale_counts(&r, p->orders, c->o->orders_scale);
+    scale_counts(&r, p->events, c->o->events_scale);
     if (dirt(&c->w, &r, 0.02)) {
         int n = __builtin_popcount(p->sources), pickn = rng_below(&r, n);
         for (int s = 0; s < GEN_NSOURCES; s++)
@@ -465,8 +482,8 @@ static void web_events(struct sink *k, const struct fld *cust, int n, int64_t fr
 {
     static const char *const pages[] = {"/", "/cart", "/account", "/checkout", "/sale"};
     const struct gen_ctx *c = k->c;
-    int64_t t[16];
-    if (n > 16)
+    int64_t t[256]; /* counts are uint8_t */
+    if (n > 256)
         BUG("gen: %d events for one customer", n);
     for (int i = 0; i < n; i++)
         t[i] = when(r, from, c->ref);
@@ -516,8 +533,8 @@ static void web_events(struct sink *k, const struct fld *cust, int n, int64_t fr
 static void app_events(struct sink *k, const struct fld *cust, int n, int64_t from, struct rng *r)
 {
     const struct gen_ctx *c = k->c;
-    int64_t t[16];
-    if (n > 16)
+    int64_t t[256]; /* counts are uint8_t */
+    if (n > 256)
         BUG("gen: %d events for one customer", n);
     for (int i = 0; i < n; i++)
         t[i] = when(r, from, c->ref);

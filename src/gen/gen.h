@@ -33,6 +33,8 @@ struct gen_opts {
     uint64_t seed;
     enum gen_dirt dirt;
     int threads;               /* worker threads; 0: one per online CPU */
+    double orders_scale;       /* orders per person times this; 0 or 1: as drawn */
+    double events_scale;       /* events per person times this; 0 or 1: as drawn */
     gen_progress_fn *progress; /* may be NULL */
     void *progress_arg;
 };

@@ -33,6 +33,7 @@ struct server_config {
 };
 
 struct sg_live;
+struct http_stream;
 
 struct server {
     struct server_config cfg;
@@ -67,6 +68,7 @@ struct request {
     int status;
     const char *content_type;
     struct buf reply;
+    struct http_stream *stream; /* a body made while it is sent; private to server.c */
 
     /* the caller, after authentication */
     struct store_key key;
@@ -103,6 +105,18 @@ void http_reply_errbuf(struct request *r, int rc, const struct errbuf *e);
 void http_reply_text(struct request *r, int status, const char *content_type, const char *text,
                      size_t len);
 
+/*
+ * Reply with a body made while it is sent, for answers too large to hold
+ * (an export): fill(ctx, out) appends the next piece to out, and appends
+ * nothing at the end; a non-zero return cuts the answer off (the client
+ * sees an incomplete body). fill runs on a server thread after the handler
+ * returned, so ctx must not point into the request; release(ctx) (may be
+ * NULL) is called once when the answer is done or abandoned.
+ */
+void http_reply_stream(struct request *r, int status, const char *content_type,
+                       int (*fill)(void *ctx, struct buf *out), void (*release)(void *ctx),
+                       void *ctx);
+
 /* Suspend the request until http_resume; call before writer_submit. */
 void http_defer(struct request *r);
 
@@ -135,5 +149,16 @@ void h_profile_explain(struct request *r);
 void h_matches(struct request *r);
 void h_match_accept(struct request *r);
 void h_match_reject(struct request *r);
+/* segments (h_segments.c) */
+#define HTTP_SEGMENT_BODY_MAX ((size_t)1 << 20) /* a definition: up to 32 rules of 64 KB as text */
+void h_segment_list(struct request *r);
+void h_segment_create(struct request *r);
+void h_segment_get(struct request *r);
+void h_segment_update(struct request *r);
+void h_segment_delete(struct request *r);
+void h_segment_count(struct request *r);
+void h_segment_members(struct request *r);
+void h_segment_shifts(struct request *r);
+void h_segment_preview(struct request *r);
 
 #endif

@@ -14,6 +14,8 @@ static const char *const route_names[RT_COUNT] = {
     "/api/v1/profiles/{id}/consents/history", "/api/v1/quarantine", "/api/v1/quality",
     "/api/v1/profiles/{id}/unmerge", "/api/v1/profiles/{id}/explain", "/api/v1/matches",
     "/api/v1/matches/{id}/accept", "/api/v1/matches/{id}/reject",
+    "/api/v1/segments", "/api/v1/segments/{id}", "/api/v1/segments/{id}/count",
+    "/api/v1/segments/{id}/members", "/api/v1/segments/{id}/shifts", "/api/v1/segments/preview",
     "other",
 };
 

@@ -69,6 +69,16 @@ static const struct route routes[] = {
     {"GET", "/api/v1/matches", RT_API_MATCHES, h_matches, 0},
     {"POST", "/api/v1/matches/{id}/accept", RT_API_MATCH_ACCEPT, h_match_accept, 1024},
     {"POST", "/api/v1/matches/{id}/reject", RT_API_MATCH_REJECT, h_match_reject, 1024},
+    {"POST", "/api/v1/segments/preview", RT_API_SEGMENT_PREVIEW, h_segment_preview,
+     HTTP_SEGMENT_BODY_MAX},
+    {"GET", "/api/v1/segments/{id}/count", RT_API_SEGMENT_COUNT, h_segment_count, 0},
+    {"GET", "/api/v1/segments/{id}/members", RT_API_SEGMENT_MEMBERS, h_segment_members, 0},
+    {"GET", "/api/v1/segments/{id}/shifts", RT_API_SEGMENT_SHIFTS, h_segment_shifts, 0},
+    {"GET", "/api/v1/segments/{id}", RT_API_SEGMENT, h_segment_get, 0},
+    {"PUT", "/api/v1/segments/{id}", RT_API_SEGMENT, h_segment_update, HTTP_SEGMENT_BODY_MAX},
+    {"DELETE", "/api/v1/segments/{id}", RT_API_SEGMENT, h_segment_delete, 1024},
+    {"GET", "/api/v1/segments", RT_API_SEGMENTS, h_segment_list, 0},
+    {"POST", "/api/v1/segments", RT_API_SEGMENTS, h_segment_create, HTTP_SEGMENT_BODY_MAX},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -168,6 +178,61 @@ void http_reply_errbuf(struct request *r, int rc, const struct errbuf *e)
     http_reply_error(r, rc, 0, e->field, "%s", e->msg[0] ? e->msg : err_str(rc));
 }
 
+/* A body made piece by piece while it is sent (http_reply_stream). */
+struct http_stream {
+    int (*fill)(void *ctx, struct buf *out);
+    void (*release)(void *ctx);
+    void *ctx;
+    struct buf piece; /* what fill gave last */
+    size_t off;       /* of it sent */
+    bool end;
+};
+
+void http_reply_stream(struct request *r, int status, const char *content_type,
+                       int (*fill)(void *ctx, struct buf *out), void (*release)(void *ctx),
+                       void *ctx)
+{
+    struct http_stream *st = xcalloc(1, sizeof(*st));
+    st->fill = fill;
+    st->release = release;
+    st->ctx = ctx;
+    buf_init(&st->piece, 0);
+    r->status = status;
+    r->content_type = content_type;
+    buf_reset(&r->reply);
+    r->stream = st;
+    if (r->state != REQ_DEFERRED)
+        r->state = REQ_REPLIED;
+}
+
+static void stream_free(void *cls)
+{
+    struct http_stream *st = cls;
+    if (st->release)
+        st->release(st->ctx);
+    buf_release(&st->piece);
+    free(st);
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    struct http_stream *st = cls;
+    while (st->off == st->piece.len) {
+        if (st->end)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        buf_reset(&st->piece);
+        st->off = 0;
+        if (st->fill(st->ctx, &st->piece))
+            return MHD_CONTENT_READER_END_WITH_ERROR; /* the client sees a cut answer */
+        st->end = st->piece.len == 0;
+    }
+    size_t n = st->piece.len - st->off < max ? st->piece.len - st->off : max;
+    memcpy(out, st->piece.ptr + st->off, n);
+    st->off += n;
+    return (ssize_t)n;
+}
+
 /* ---- request accessors ----------------------------------------------------- */
 
 const char *http_header(struct request *r, const char *name)
@@ -197,13 +262,24 @@ void http_resume(struct request *r)
 
 static enum MHD_Result send_reply(struct request *r)
 {
-    size_t len;
-    char *body = buf_detach(&r->reply, &len);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(body);
-        return MHD_NO;
+    struct MHD_Response *resp;
+    if (r->stream) {
+        struct http_stream *st = r->stream;
+        r->stream = NULL; /* the response owns it now, and frees it when done */
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, st,
+                                                 stream_free);
+        if (!resp) {
+            stream_free(st);
+            return MHD_NO;
+        }
+    } else {
+        size_t len;
+        char *body = buf_detach(&r->reply, &len);
+        resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        if (!resp) {
+            free(body);
+            return MHD_NO;
+        }
     }
     MHD_add_response_header(resp, "Content-Type",
                             r->content_type ? r->content_type : "application/json");
@@ -313,7 +389,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->state == REQ_REPLIED)
         return send_reply(r);
     for (size_t i = 0; i < NROUTES; i++) {
-        if (routes[i].id == r->route) {
+        /* one path may have a handler per method, counted under one route */
+        if (routes[i].id == r->route && strcmp(routes[i].method, r->method) == 0) {
             routes[i].handler(r);
             break;
         }
@@ -334,6 +411,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct request *r = *con_cls;
     if (!r)
         return;
+    if (r->stream)
+        stream_free(r->stream); /* replied but never sent */
     buf_release(&r->body);
     buf_release(&r->reply);
     arena_release(&r->arena);

@@ -66,6 +66,8 @@ static int rule_from(const json_t *j, const char *field, const char *where, stru
         rc = sg_from_json(j, out, &err);
     else
         return err_field(e, ERR_INVALID, field, "%s: a rule is a text or its JSON form", where);
+    if (rc && !err.line && !strncmp(err.msg, "rule", 4)) /* the JSON form's path: "rule.args[1]" */
+        return err_field(e, rc, field, "%s%s", field, err.msg + 4);
     return rc ? err_field(e, rc, field, "%s: %s", where, err.msg) : 0;
 }
 
@@ -798,9 +800,17 @@ static int check_refs(struct sg_engine *g, int64_t id, const char *old_name,
     return rc;
 }
 
-static int copy_name(void *ctx, const struct store_segment *seg)
+/* What a change needs to know of the segment as it is. */
+struct old_seg {
+    char *name;
+    char kind[16];
+};
+
+static int copy_old(void *ctx, const struct store_segment *seg)
 {
-    *(char **)ctx = xstrdup(seg->name);
+    struct old_seg *o = ctx;
+    o->name = xstrdup(seg->name);
+    snprintf(o->kind, sizeof(o->kind), "%s", seg->kind);
     return 0;
 }
 
@@ -854,7 +864,7 @@ int sg_engine_save(struct sg_engine *g, struct store *s, int64_t id, const char 
 {
     memset(out, 0, sizeof(*out));
     out->id = id;
-    char *old_name = NULL;
+    struct old_seg old = {NULL, ""};
     json_t *stored = NULL;
     const char *kind = NULL;
     bool timed = false;
@@ -862,7 +872,7 @@ int sg_engine_save(struct sg_engine *g, struct store *s, int64_t id, const char 
     bool have_nd = false;
     int rc = 0;
     if (id) {
-        rc = store_segment_get(s, id, copy_name, &old_name);
+        rc = store_segment_get(s, id, copy_old, &old);
         if (rc == ERR_NOT_FOUND)
             return err_field(e, rc, "id", "no segment with id %lld", (long long)id);
         if (rc)
@@ -874,12 +884,18 @@ int sg_engine_save(struct sg_engine *g, struct store *s, int64_t id, const char 
         rc = check_name(name, e);
     if (!rc && definition)
         rc = sg_definition_check(definition, &stored, &kind, &timed, e);
+    if (!rc && definition && id && strcmp(kind, old.kind) != 0) /* the store keeps the kind */
+        rc = err_field(e, ERR_INVALID, !strcmp(kind, "rule") ? "rule" : "subs",
+                       "segment %lld is %s segment and stays one; for %s segment, create a new "
+                       "segment",
+                       (long long)id, !strcmp(old.kind, "rule") ? "a rule" : "an exclusive",
+                       !strcmp(kind, "rule") ? "a rule" : "an exclusive");
     if (!rc && definition) {
-        rc = def_from(&nd, id, name ? name : old_name, !strcmp(kind, "exclusive"), definition, e);
+        rc = def_from(&nd, id, name ? name : old.name, !strcmp(kind, "exclusive"), definition, e);
         have_nd = true;
     }
     if (!rc)
-        rc = check_refs(g, id, old_name, have_nd ? &nd : NULL, e);
+        rc = check_refs(g, id, old.name, have_nd ? &nd : NULL, e);
     if (!rc)
         rc = store_savepoint(s, e);
     if (!rc) {
@@ -896,7 +912,7 @@ int sg_engine_save(struct sg_engine *g, struct store *s, int64_t id, const char 
     if (have_nd)
         def_free(&nd);
     json_decref(stored);
-    free(old_name);
+    free(old.name);
     return rc;
 }
 

@@ -89,10 +89,12 @@ int sg_engine_pass(struct sg_engine *g, struct store *s, const int64_t *ids, siz
  * a sub-segment dropped, that another one names). Then the segments are
  * reloaded and a full pass writes every change of membership.
  *
+ * A new version keeps the segment's kind (rule or exclusive).
+ *
  * Errors: ERR_INVALID for the name or the definition (field "name",
  * "rule", "subs[i].rule", ...; a rule's own errors carry its line and
- * column), ERR_EXISTS for a name taken or a reference another segment
- * holds (field "name", "id", "rule" or "subs"), ERR_NOT_FOUND for an
+ * column; a change of kind), ERR_EXISTS for a name taken or a reference
+ * another segment holds (field "name", "id", "rule" or "subs"), ERR_NOT_FOUND for an
  * unknown id (field "id"). On failure nothing is written (a savepoint of
  * its own) and the engine holds what the store holds again.
  */

@@ -56,6 +56,13 @@ void sg_live_free(struct sg_live *l)
     if (!l)
         return;
     sg_live_stop(l);
+    struct sg_live_stats st;
+    sg_live_stats(l, &st);
+    if (st.passes)
+        log_info("segments: %lld incremental passes over %lld profiles, %lld changes; per "
+                 "profile p50 %.0f us, p99 %.0f us, max %.0f us; %lld scheduled passes",
+                 (long long)st.passes, (long long)st.profiles, (long long)st.changes, st.p50_us,
+                 st.p99_us, st.max_us, (long long)st.timed_passes);
     sg_engine_free(l->engine);
     pthread_mutex_destroy(&l->mu);
     pthread_mutex_destroy(&l->tick_mu);
