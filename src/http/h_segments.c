@@ -238,6 +238,8 @@ static int job_apply(struct store *s, struct writer_job *job, struct errbuf *e)
     struct sg_saved sv;
     int rc = sg_engine_save(g, s, j->op == OP_CREATE ? 0 : j->id, name,
                             j->op == OP_DELETE ? NULL : j->body, clock_now(), &sv, e);
+    if (!rc)
+        sg_live_saved(j->r->srv->segments, s);
     if (!rc && j->op != OP_DELETE) {
         rc = segment_answer(s, sv.id, &j->answer);
         if (rc)

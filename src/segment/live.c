@@ -25,6 +25,7 @@ struct live_job {
 
 struct sg_live {
     struct sg_engine *engine;
+    int64_t stamp[4]; /* of the segments the engine holds (store_segment_stamp) */
     /* the schedule: a thread that queues the jobs below */
     struct writer *writer;
     pthread_t thread;
@@ -195,10 +196,47 @@ int sg_live_on_start(void *ctx, struct store *s, struct errbuf *e)
     rc = rc ? (store_rollback(s), rc) : store_commit(s, e);
     l->load_seconds = (double)(clock_mono_us() - t0) / 1e6;
     if (!rc)
+        rc = store_segment_stamp(s, l->stamp);
+    if (!rc)
         log_info("segments: %u profiles loaded, %lld segments evaluated, %lld changes, in %.2f s",
                  sg_world_slots(sg_engine_world(l->engine)), (long long)st.segments,
                  (long long)st.changes, l->load_seconds);
     return rc;
+}
+
+/*
+ * Segments another process created, changed or deleted (`rondo segment
+ * update` next to the server): read again, and every profile evaluated.
+ */
+static int follow_segments(struct sg_live *l, struct store *s, struct errbuf *e)
+{
+    int64_t stamp[4];
+    int rc = store_segment_stamp(s, stamp);
+    if (rc)
+        return err_set(e, rc, "reading the segments: %s", store_last_error(s));
+    if (!memcmp(stamp, l->stamp, sizeof(stamp)))
+        return 0;
+    memcpy(l->stamp, stamp, sizeof(stamp));
+    rc = sg_engine_reload_segments(l->engine, s, e);
+    if (rc == ERR_INVALID) {
+        log_warn("segments: %s", e->msg);
+        err_clear(e);
+        rc = 0;
+    }
+    struct sg_pass st;
+    if (!rc)
+        rc = sg_engine_pass(l->engine, s, NULL, 0, false, clock_now(), &st, e);
+    if (!rc)
+        log_info("segments: definitions changed elsewhere: %lld segments evaluated again, "
+                 "%lld changes in %.2f s",
+                 (long long)st.segments, (long long)st.changes, st.seconds);
+    return rc;
+}
+
+void sg_live_saved(struct sg_live *l, struct store *s)
+{
+    if (store_segment_stamp(s, l->stamp))
+        memset(l->stamp, 0, sizeof(l->stamp)); /* unknown: the next commit reads them again */
 }
 
 int sg_live_before_commit(void *ctx, struct store *s, struct errbuf *e)
@@ -206,7 +244,10 @@ int sg_live_before_commit(void *ctx, struct store *s, struct errbuf *e)
     struct sg_live *l = ctx;
     int64_t *ids;
     size_t n;
-    int rc = store_touched_take(s, &ids, &n);
+    int rc = l->engine ? follow_segments(l, s, e) : 0;
+    if (rc)
+        return rc;
+    rc = store_touched_take(s, &ids, &n);
     if (rc)
         return err_set(e, rc, "reading the touched profiles: %s", store_last_error(s));
     if (!n || !l->engine) {
@@ -216,6 +257,8 @@ int sg_live_before_commit(void *ctx, struct store *s, struct errbuf *e)
     struct sg_pass st;
     int64_t t0 = clock_mono_us();
     rc = sg_engine_pass(l->engine, s, ids, n, false, clock_now(), &st, e);
+    if (rc) /* the writes roll back, the engine's memory does not: read it all again next time */
+        memset(l->stamp, 0, sizeof(l->stamp));
     double per = (double)(clock_mono_us() - t0) / (double)n;
     free(ids);
     pthread_mutex_lock(&l->mu);

@@ -42,6 +42,13 @@ void sg_live_stop(struct sg_live *l);
 int sg_live_on_start(void *ctx, struct store *s, struct errbuf *e);
 int sg_live_before_commit(void *ctx, struct store *s, struct errbuf *e);
 
+/*
+ * After the writer thread itself saved a segment (the API): the engine holds
+ * the definitions already; without this, the next commit would read them
+ * all again as if another process had changed them.
+ */
+void sg_live_saved(struct sg_live *l, struct store *s);
+
 /* The engine, on the writer thread only; NULL when it failed to load. */
 struct sg_engine *sg_live_engine(struct sg_live *l);
 

@@ -769,4 +769,11 @@ int store_segment_transitions(struct store *s, int64_t id, int64_t after_id, int
 int store_touched_take(struct store *s, int64_t **ids, size_t *n);
 int store_touched_count(struct store *s, int64_t *n);
 
+/*
+ * A stamp of every segment's definition (count, last update, last delete,
+ * versions): it changes whenever any process creates, updates or deletes
+ * a segment, so a running engine knows to read them again.
+ */
+int store_segment_stamp(struct store *s, int64_t stamp[4]);
+
 #endif

@@ -830,3 +830,19 @@ int store_touched_take(struct store *s, int64_t **ids, size_t *n)
     }
     return store_exec(s, SQL_TOUCHED_CLEAR, NULL);
 }
+
+/* ---- a stamp of the segments' definitions --------------------------------------- */
+
+static const char SQL_SEGMENT_STAMP[] =
+    "SELECT count(*), coalesce(max(updated_at), 0), coalesce(max(deleted_at), 0),"
+    " coalesce(sum(version), 0) FROM segments";
+
+int store_segment_stamp(struct store *s, int64_t stamp[4])
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_SEGMENT_STAMP);
+    int rc = sqlite3_step(st);
+    for (int i = 0; i < 4; i++)
+        stamp[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, i) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ERR_DB;
+}
