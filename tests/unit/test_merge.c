@@ -32,43 +32,11 @@
 #define TU (NOW + 3600000LL)  /* the unmerge, an hour later */
 #define DAY 86400000LL
 
-struct fixture {
-    struct testdb db;
-    struct store *s;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof(*f));
-    if (!f || testdb_open_store(&f->db, &f->s))
-        return -1;
-    /* as the writer does: merges and unmerges must keep the identity cache right */
-    store_cache_identities(f->s, 256);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    testdb_close_store(&f->db, f->s);
-    free(f);
-    return 0;
-}
-
-static void begin(struct store *s)
-{
-    struct errbuf e = {{0}, {0}};
-    if (store_begin(s, &e))
-        fail_msg("store_begin: %s", e.msg);
-}
-
-static void commit(struct store *s)
-{
-    struct errbuf e = {{0}, {0}};
-    if (store_commit(s, &e))
-        fail_msg("store_commit: %s", e.msg);
-}
+#define fixture testdb_fixture
+#define setup testdb_setup
+#define teardown testdb_teardown
+#define begin testdb_begin
+#define commit testdb_commit
 
 /* One integer from SQL built with printf (committed data, separate connection); -1 on failure. */
 static int64_t sqlf(struct fixture *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

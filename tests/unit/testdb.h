@@ -104,6 +104,51 @@ static inline void testdb_close_store(struct testdb *t, struct store *s)
     store_close(s);
     testdb_free(t);
 }
+
+/*
+ * The usual cmocka fixture: a fresh workspace with its store, the identity
+ * cache on as the writer has it. testdb_setup / testdb_teardown are the
+ * group's or the test's setup and teardown; the state is a struct
+ * testdb_fixture *. testdb_begin / testdb_commit fail the test on an error.
+ */
+struct testdb_fixture {
+    struct testdb db;
+    struct store *s;
+};
+
+static inline int testdb_setup(void **state)
+{
+    struct testdb_fixture *f = calloc(1, sizeof(*f));
+    if (!f || testdb_open_store(&f->db, &f->s))
+        return -1;
+    store_cache_identities(f->s, 256);
+    *state = f;
+    return 0;
+}
+
+static inline int testdb_teardown(void **state)
+{
+    struct testdb_fixture *f = *state;
+    testdb_close_store(&f->db, f->s);
+    free(f);
+    return 0;
+}
+
+#ifdef fail_msg
+static inline void testdb_begin(struct store *s)
+{
+    struct errbuf e = {{0}, {0}};
+    if (store_begin(s, &e))
+        fail_msg("store_begin: %s", e.msg);
+}
+
+static inline void testdb_commit(struct store *s)
+{
+    struct errbuf e = {{0}, {0}};
+    if (store_commit(s, &e))
+        fail_msg("store_commit: %s", e.msg);
+}
+#endif
 #endif
 
 #endif
