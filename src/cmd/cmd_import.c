@@ -261,7 +261,11 @@ int cmd_import(int argc, char **argv)
         .progress = !quiet && isatty(STDERR_FILENO) ? progress : NULL, .ctx = &bar,
     };
     struct import *im;
+    int64_t started = clock_now();
     int rc = import_file(s, path, &o, &im, &e);
+    if (!rc && store_dirty_since(s, started)) /* segments: a server re-evaluates these */
+        fprintf(stderr, "rondo: import: warning: cannot mark the profiles for segments: %s\n",
+                store_last_error(s));
     if (bar.shown)
         fprintf(stderr, "\n");
     double secs = (double)(clock_mono_us() - bar.start_us) / 1e6;

@@ -195,8 +195,12 @@ int cmd_resolve(int argc, char **argv)
     store_set_cache(s, 512);
     rc = resolve_run(s, &ro, &rv, &r, &e);
     struct identity_written w = {0};
+    int64_t started = clock_now();
     if (!rc && !dry)
         rc = identity_apply(s, rv, &r, &ro, &w, &e);
+    if (!rc && !dry && store_dirty_since(s, started)) /* segments: a server re-evaluates these */
+        fprintf(stderr, "rondo: resolve: warning: cannot mark the profiles for segments: %s\n",
+                store_last_error(s));
     store_close(s);
     if (ro.progress)
         fprintf(stderr, "\n");

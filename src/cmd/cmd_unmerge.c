@@ -79,7 +79,10 @@ int cmd_unmerge(int argc, char **argv)
     json_t *rep = NULL;
     rc = store_begin(s, &e);
     if (!rc) {
-        rc = identity_unmerge(s, id, clock_now(), &rep, &e);
+        int64_t started = clock_now();
+        rc = identity_unmerge(s, id, started, &rep, &e);
+        if (!rc && store_dirty_since(s, started))
+            rc = ERR_DB;
         if (!rc) {
             rc = store_commit(s, &e);
         } else {

@@ -175,7 +175,10 @@ int sg_live_on_start(void *ctx, struct store *s, struct errbuf *e)
 {
     struct sg_live *l = ctx;
     int64_t t0 = clock_mono_us();
-    int rc = sg_engine_open(s, &l->engine, e);
+    int rc = store_touch_track(s);
+    if (rc)
+        return err_set(e, rc, "marking the profiles writes touch: %s", store_last_error(s));
+    rc = sg_engine_open(s, &l->engine, e);
     if (rc == ERR_INVALID && l->engine) {
         log_warn("segments: %s", e->msg);
         rc = 0;

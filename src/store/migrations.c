@@ -323,69 +323,14 @@ static const char m005[] =
     /* paging a segment's transitions by id */
     "CREATE INDEX segment_transitions_segment ON segment_transitions(segment_id, id);"
     /*
-     * Profiles whose segment memberships are due for re-evaluation: every
-     * connection's writes to what segments read record the profile (both
-     * sides of a move), whichever process made them; the segment engine
-     * takes them (store_touched_take) and evaluates exactly those. Not
-     * INSERT OR IGNORE: inside a trigger it takes the outer statement's
-     * conflict handling, and an upsert makes that ABORT.
+     * Profiles whose segment memberships are due for re-evaluation: the
+     * server's writer marks them through temporary triggers on its own
+     * connection (store_touch_track); a command that writes marks what it
+     * wrote when it ends (store_dirty_since). The segment engine takes them
+     * (store_touched_take). Permanent triggers made imports several times
+     * slower, growing with the table.
      */
-    "CREATE TABLE segment_dirty(profile_id INTEGER PRIMARY KEY) WITHOUT ROWID;"
-    "CREATE TRIGGER dirty_profile_ins AFTER INSERT ON profiles BEGIN"
-    " INSERT INTO segment_dirty SELECT new.id WHERE new.id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.id);"
-    " END;"
-    "CREATE TRIGGER dirty_profile_upd AFTER UPDATE ON profiles BEGIN"
-    " INSERT INTO segment_dirty SELECT new.id WHERE new.id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.id);"
-    " END;"
-    "CREATE TRIGGER dirty_event_ins AFTER INSERT ON events BEGIN"
-    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
-    " END;"
-    "CREATE TRIGGER dirty_event_upd AFTER UPDATE OF profile_id ON events BEGIN"
-    " INSERT INTO segment_dirty SELECT old.profile_id WHERE old.profile_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = old.profile_id);"
-    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
-    " END;"
-    "CREATE TRIGGER dirty_order_ins AFTER INSERT ON orders BEGIN"
-    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
-    " END;"
-    "CREATE TRIGGER dirty_order_upd AFTER UPDATE ON orders BEGIN"
-    " INSERT INTO segment_dirty SELECT old.profile_id WHERE old.profile_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = old.profile_id);"
-    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
-    " END;"
-    "CREATE TRIGGER dirty_consent_ins AFTER INSERT ON consents BEGIN"
-    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
-    " END;"
-    "CREATE TRIGGER dirty_consent_upd AFTER UPDATE ON consents BEGIN"
-    " INSERT INTO segment_dirty SELECT old.profile_id WHERE old.profile_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = old.profile_id);"
-    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
-    " END;"
-    "CREATE TRIGGER dirty_consent_del AFTER DELETE ON consents BEGIN"
-    " INSERT INTO segment_dirty SELECT old.profile_id WHERE old.profile_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = old.profile_id);"
-    " END;"
-    "CREATE TRIGGER dirty_identity_ins AFTER INSERT ON identities BEGIN"
-    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
-    " END;"
-    "CREATE TRIGGER dirty_identity_upd AFTER UPDATE OF profile_id ON identities BEGIN"
-    " INSERT INTO segment_dirty SELECT old.profile_id WHERE old.profile_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = old.profile_id);"
-    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
-    " END;"
-    "CREATE TRIGGER dirty_line_ins AFTER INSERT ON order_lines BEGIN"
-    " INSERT INTO segment_dirty SELECT o.profile_id FROM orders o WHERE o.id = new.order_id"
-    " AND NOT EXISTS (SELECT 1 FROM segment_dirty d WHERE d.profile_id = o.profile_id); END;";
+    "CREATE TABLE segment_dirty(profile_id INTEGER PRIMARY KEY) WITHOUT ROWID;";
 
 const char *const store_migrations[] = {m001, m002, m003, m004, m005};
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

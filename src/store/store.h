@@ -759,13 +759,19 @@ int store_segment_transitions(struct store *s, int64_t id, int64_t after_id, int
                               void *ctx);
 
 /*
- * Profiles due for re-evaluation by the segment engine: triggers (m005)
- * record the profile of every row written to profiles, events, orders,
- * order lines, consents or identities, by any connection or process.
+ * Profiles due for re-evaluation by the segment engine, in segment_dirty.
+ * store_touch_track turns on temporary triggers on this connection (the
+ * server's writer) that mark the profile of every row written to profiles,
+ * events, orders, order lines, consents or identities. A command that
+ * writes (import, resolve, unmerge) calls store_dirty_since(s, start) when
+ * it ends: the profiles of everything written since start, set-based, so
+ * that a running server, or the next one, re-evaluates them.
  * store_touched_take hands them over sorted (malloc'd; free it) and forgets
  * them, inside the caller's transaction; store_touched_count says how many
  * wait.
  */
+int store_touch_track(struct store *s);
+int store_dirty_since(struct store *s, int64_t t);
 int store_touched_take(struct store *s, int64_t **ids, size_t *n);
 int store_touched_count(struct store *s, int64_t *n);
 

@@ -792,6 +792,91 @@ int store_segment_transitions(struct store *s, int64_t id, int64_t after_id, int
     return rc == SQLITE_DONE ? 0 : ERR_DB;
 }
 
+/*
+ * Temporary triggers on the writer's connection only: each row written to
+ * what segments read marks its profile (both sides of a move). Not INSERT
+ * OR IGNORE: inside a trigger it takes the outer statement's conflict
+ * handling, and an upsert makes that ABORT.
+ */
+static const char SQL_TOUCH_TRACK[] =
+    "CREATE TEMP TRIGGER IF NOT EXISTS dirty_profile_ins AFTER INSERT ON main.profiles BEGIN"
+    " INSERT INTO segment_dirty SELECT new.id WHERE new.id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.id);"
+    " END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS dirty_profile_upd AFTER UPDATE ON main.profiles BEGIN"
+    " INSERT INTO segment_dirty SELECT new.id WHERE new.id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.id);"
+    " END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS dirty_event_ins AFTER INSERT ON main.events BEGIN"
+    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
+    " END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS dirty_event_upd AFTER UPDATE OF profile_id ON main.events BEGIN"
+    " INSERT INTO segment_dirty SELECT old.profile_id WHERE old.profile_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = old.profile_id);"
+    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
+    " END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS dirty_order_ins AFTER INSERT ON main.orders BEGIN"
+    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
+    " END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS dirty_order_upd AFTER UPDATE ON main.orders BEGIN"
+    " INSERT INTO segment_dirty SELECT old.profile_id WHERE old.profile_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = old.profile_id);"
+    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
+    " END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS dirty_consent_ins AFTER INSERT ON main.consents BEGIN"
+    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
+    " END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS dirty_consent_upd AFTER UPDATE ON main.consents BEGIN"
+    " INSERT INTO segment_dirty SELECT old.profile_id WHERE old.profile_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = old.profile_id);"
+    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
+    " END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS dirty_consent_del AFTER DELETE ON main.consents BEGIN"
+    " INSERT INTO segment_dirty SELECT old.profile_id WHERE old.profile_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = old.profile_id);"
+    " END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS dirty_identity_ins AFTER INSERT ON main.identities BEGIN"
+    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
+    " END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS dirty_identity_upd AFTER UPDATE OF profile_id ON main.identities BEGIN"
+    " INSERT INTO segment_dirty SELECT old.profile_id WHERE old.profile_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = old.profile_id);"
+    " INSERT INTO segment_dirty SELECT new.profile_id WHERE new.profile_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty WHERE profile_id = new.profile_id);"
+    " END;"
+    "CREATE TEMP TRIGGER IF NOT EXISTS dirty_line_ins AFTER INSERT ON main.order_lines BEGIN"
+    " INSERT INTO segment_dirty SELECT o.profile_id FROM orders o WHERE o.id = new.order_id"
+    " AND NOT EXISTS (SELECT 1 FROM segment_dirty d WHERE d.profile_id = o.profile_id); END;";
+
+int store_touch_track(struct store *s)
+{
+    return store_exec(s, SQL_TOUCH_TRACK, NULL);
+}
+
+/* Everything a command wrote since t (ms): set-based, when it ends. */
+static const char SQL_DIRTY_SINCE[] =
+    "INSERT INTO segment_dirty SELECT DISTINCT profile_id FROM ("
+    " SELECT id AS profile_id FROM profiles WHERE updated_at >= ?1"
+    " UNION ALL SELECT profile_id FROM events WHERE received_at >= ?1"
+    " UNION ALL SELECT profile_id FROM orders WHERE updated_at >= ?1"
+    " UNION ALL SELECT profile_id FROM consents WHERE updated_at >= ?1"
+    " UNION ALL SELECT profile_id FROM identities WHERE created_at >= ?1) w"
+    " WHERE NOT EXISTS (SELECT 1 FROM segment_dirty d WHERE d.profile_id = w.profile_id)";
+
+int store_dirty_since(struct store *s, int64_t t)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_DIRTY_SINCE);
+    sqlite3_bind_int64(st, 1, t);
+    return store_exec_stmt(s, st, NULL);
+}
+
 /* ---- profiles due for re-evaluation ----------------------------------------- */
 
 static const char SQL_TOUCHED[] = "SELECT profile_id FROM segment_dirty ORDER BY profile_id";
