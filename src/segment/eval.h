@@ -22,7 +22,7 @@
  *   - a moment compared with a date means the whole day (UTC): last_order_at
  *     = "2026-11-01" is any time that day, <= includes it, > starts after it;
  *   - aggregates over orders leave cancelled orders out, unless a filter
- *     names the status;
+ *     names the status; order_lines never include a cancelled order's lines;
  *   - a rule that names a segment that does not exist selects nobody.
  */
 #ifndef RONDO_SEGMENT_EVAL_H

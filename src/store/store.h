@@ -626,7 +626,10 @@ struct store_sg_order {
 int store_sg_orders(struct store *s, const int64_t *ids, size_t n,
                     int (*fn)(void *ctx, const struct store_sg_order *o), void *ctx);
 
-/* Order lines by (profile, their order's ordered_at, order, line). */
+/*
+ * Order lines by (profile, their order's ordered_at, order, line); a
+ * cancelled order's lines are left out.
+ */
 struct store_sg_line {
     int64_t profile_id, order_id, ts /* the order's */, price_cents, quantity;
     const char *category, *product_id, *sku, *name;

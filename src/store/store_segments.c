@@ -185,10 +185,13 @@ static const char SQL_SG_ORDERS_ONE[] =
 #define SG_LINES                                                                                   \
     "SELECT o.profile_id, o.id, o.ordered_at, l.price_cents, l.quantity, l.category,"              \
     " l.product_id, l.sku, l.name FROM orders o CROSS JOIN order_lines l ON l.order_id = o.id"
+/* the lines of cancelled orders are no purchases: segments never see them */
 static const char SQL_SG_LINES_ALL[] =
-    SG_LINES " WHERE " LIVE("o.profile_id") " ORDER BY o.profile_id, o.ordered_at";
+    SG_LINES " WHERE " LIVE("o.profile_id") " AND o.status <> 'cancelled'"
+    " ORDER BY o.profile_id, o.ordered_at";
 static const char SQL_SG_LINES_ONE[] =
-    SG_LINES " WHERE o.profile_id = ?1 AND " LIVE_ONE " ORDER BY o.ordered_at";
+    SG_LINES " WHERE o.profile_id = ?1 AND " LIVE_ONE " AND o.status <> 'cancelled'"
+    " ORDER BY o.ordered_at";
 
 #define SG_EVENTS "SELECT profile_id, ts, type, name, source FROM events"
 static const char SQL_SG_EVENTS_ALL[] =
