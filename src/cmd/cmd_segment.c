@@ -193,12 +193,6 @@ static int evaluate_all(struct store *s, bool time_only, bool quiet, struct errb
     double load_s = (double)(clock_mono_us() - t0) / 1e6;
     struct sg_pass st;
     rc = store_begin(s, e);
-    if (!rc && !time_only) { /* a full pass covers the profiles that waited for one */
-        int64_t *ids;
-        size_t n;
-        rc = store_touched_take(s, &ids, &n);
-        free(ids);
-    }
     if (!rc)
         rc = sg_engine_pass(g, s, NULL, 0, time_only, clock_now(), &st, e);
     if (!rc)
@@ -247,12 +241,7 @@ static int save(struct store *s, const struct opts *o, const char *sub, int64_t 
     if (!rc)
         rc = store_begin(s, e);
     if (!rc) {
-        int64_t *ids; /* the full pass covers the profiles that waited for one */
-        size_t n;
-        rc = store_touched_take(s, &ids, &n);
-        free(ids);
-        if (!rc)
-            rc = sg_engine_save(g, s, id, o->name, in, clock_now(), &sv, e);
+        rc = sg_engine_save(g, s, id, o->name, in, clock_now(), &sv, e);
         rc = rc ? (store_rollback(s), rc) : store_commit(s, e);
     }
     sg_engine_free(g);

@@ -506,6 +506,14 @@ int sg_engine_pass(struct sg_engine *g, struct store *s, const int64_t *ids, siz
     memset(st, 0, sizeof(*st));
     int64_t t0 = clock_mono_us();
     int rc = 0;
+    if (!ids && !time_only) { /* every profile: none waits for re-evaluation any more */
+        int64_t *waiting;
+        size_t nwaiting;
+        rc = store_touched_take(s, &waiting, &nwaiting);
+        free(waiting);
+        if (rc)
+            return err_set(e, rc, "reading the touched profiles: %s", store_last_error(s));
+    }
     int64_t *all = NULL; /* ids and the members of their households, when sizes matter */
     size_t nall = n;
     if (ids && n && g->households) {

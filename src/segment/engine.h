@@ -68,7 +68,9 @@ struct sg_pass {
 /*
  * Evaluates the segments (only those reading the time when time_only) for
  * every live profile (ids NULL) or for ids[0..n) after refreshing them in
- * the world, and writes every change. Run it inside a transaction.
+ * the world, and writes every change. A full pass (every profile, every
+ * segment) also clears the profiles waiting for re-evaluation
+ * (store_touched_take): it covers them. Run it inside a transaction.
  */
 int sg_engine_pass(struct sg_engine *g, struct store *s, const int64_t *ids, size_t n,
                    bool time_only, int64_t now, struct sg_pass *st, struct errbuf *e);

@@ -171,6 +171,12 @@ static void text_ids(const struct sg_node *cn, const struct sg_world *w)
         for (int i = 0; n->tids && i < n->nvalues; i++)
             n->tids[i] = n->values[i].is_num ? UINT32_MAX : sg_world_text_id(w, n->values[i].str);
     }
+    if (n->op == SG_CONSENT) {
+        n->tid = sg_world_text_id(w, n->name);
+        n->tid2 = n->sub ? sg_world_text_id(w, n->sub) : UINT32_MAX;
+    }
+    if (n->op == SG_HAS)
+        n->tid = sg_world_idtype(w, n->name);
     n->tgen = gen;
 }
 
@@ -394,8 +400,8 @@ static bool eval_node(const struct sg_node *n, const struct sg_ctx *c, const str
          * The general statement (no purpose) decides when there is one, an
          * opt-out above all; else any purpose opted in (or the one asked for).
          */
-        uint32_t ch = sg_world_text_id(c->world, n->name);
-        uint32_t want = n->sub ? sg_world_text_id(c->world, n->sub) : UINT32_MAX;
+        text_ids(n, c->world);
+        uint32_t ch = n->tid, want = n->tid2;
         if (ch == UINT32_MAX || (n->sub && want == UINT32_MAX))
             return false;
         bool any_in = false;
@@ -415,8 +421,8 @@ static bool eval_node(const struct sg_node *n, const struct sg_ctx *c, const str
         return any_in;
     }
     case SG_HAS: {
-        uint32_t t = sg_world_idtype(c->world, n->name);
-        return t < 64 && (p->identity_types >> t & 1);
+        text_ids(n, c->world);
+        return n->tid < 64 && (p->identity_types >> n->tid & 1);
     }
     case SG_HOUSEHOLD: {
         uint32_t size = p->household_id ? sg_world_household_size(c->world, p->household_id) : 1;

@@ -187,13 +187,7 @@ int sg_live_on_start(void *ctx, struct store *s, struct errbuf *e)
         return rc;
     /* members as they stand now: the workspace may have changed while no server ran */
     struct sg_pass st;
-    rc = store_begin(s, e);
-    if (!rc) { /* the full pass covers what writes left for re-evaluation meanwhile */
-        int64_t *ids;
-        size_t n;
-        rc = store_touched_take(s, &ids, &n);
-        free(ids);
-    }
+    rc = store_begin(s, e); /* the full pass also takes what writes left meanwhile */
     if (!rc)
         rc = sg_engine_pass(l->engine, s, NULL, 0, false, clock_now(), &st, e);
     rc = rc ? (store_rollback(s), rc) : store_commit(s, e);

@@ -128,7 +128,7 @@ struct sg_node {
     double percent;          /* sample */
     int64_t seed;            /* sample */
     /* evaluation's cache (eval.c): texts as the world's interned numbers */
-    uint32_t tid, *tids;
+    uint32_t tid, tid2, *tids; /* tid2: a consent's purpose */
     uint32_t tgen; /* the world's text count when they were looked up; 0 never */
 };
 

@@ -114,7 +114,7 @@ uint32_t sg_world_text_id(const struct sg_world *w, const char *text)
 
 uint32_t sg_world_text_gen(const struct sg_world *w)
 {
-    return w->ntexts;
+    return w->ntexts + w->nidtypes; /* both only grow */
 }
 
 static uint32_t intern(struct sg_world *w, const char *text)

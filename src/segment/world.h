@@ -92,7 +92,7 @@ int64_t sg_world_slot_of(const struct sg_world *w, int64_t id);
 /* The interned number of a text (case folded, ASCII), or UINT32_MAX when no row has it. */
 uint32_t sg_world_text_id(const struct sg_world *w, const char *text);
 
-/* How many texts are interned: it changes when a new one is. */
+/* How many texts and identity types are interned: it changes when a new one is. */
 uint32_t sg_world_text_gen(const struct sg_world *w);
 
 /* The bit of an identity type in sg_prof.identity_types (case folded), or UINT32_MAX. */

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
+import assert from 'node:assert/strict';
 import { test, after, afterEach } from 'node:test';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -71,6 +72,37 @@ export async function createKey(db, role, source) {
 
 export async function revokeKey(db, id) {
   await rondo(['key', 'revoke', '--db', db, String(id)]);
+}
+
+/**
+ * Import every file of a `rondo gen` directory into db, profiles first so that orders,
+ * events and consents find their customers; with noMatch, profiles skip real-time matching.
+ */
+export async function importGenerated(db, dir, { noMatch = false } = {}) {
+  for (const table of ['profiles', 'orders', 'order_lines', 'events', 'consents']) {
+    for (const src of ['webshop', 'store', 'app', 'crm']) {
+      const file = path.join(dir, `${src}.${table}.csv`);
+      if (!existsSync(file)) continue;
+      const args = ['import', '--db', db, '--source', src, '--table', table, '--quiet'];
+      const map = path.join(dir, `${src}.map.ini`);
+      if (existsSync(map)) args.push('--map', map);
+      if (table === 'profiles' && noMatch) args.push('--no-match');
+      args.push(file);
+      await rondo(args);
+    }
+  }
+}
+
+/** Assert an API error reply: its status, a JSON error with a message, and (when given) its field and code. */
+export function expectError(r, status, field, code) {
+  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${r.text}`);
+  const err = r.json?.error;
+  assert.ok(err, `no error object in ${r.text}`);
+  assert.equal(typeof err.message, 'string');
+  assert.ok(err.message.length > 0);
+  if (field !== undefined) assert.equal(err.field, field, r.text);
+  if (code !== undefined) assert.equal(err.code, code, r.text);
+  return err;
 }
 
 /** A port that was free a moment ago on 127.0.0.1. Server.start retries when it is taken since. */

@@ -11,13 +11,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, mkdir, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { rondo, createWorkspace, Server, cleanupAfter } from './harness.mjs';
+import { rondo, createWorkspace, Server, cleanupAfter, importGenerated } from './harness.mjs';
 
-const SOURCES = ['webshop', 'store', 'app', 'crm'];
-const TABLES = ['profiles', 'orders', 'order_lines', 'events', 'consents'];
 const PERSONS = 3000;
 const SEED = '21';
 
@@ -56,21 +53,6 @@ function sqlNumber(db, query) {
   return Number(sql(db, query).trim());
 }
 
-/** Every file of a `rondo gen` directory, profiles first; profiles with --no-match unless told. */
-async function importAll(db, dir, { noMatch = true } = {}) {
-  for (const table of TABLES) {
-    for (const src of SOURCES) {
-      const file = path.join(dir, `${src}.${table}.csv`);
-      if (!existsSync(file)) continue;
-      const args = ['import', '--db', db, '--source', src, '--table', table, '--quiet'];
-      const map = path.join(dir, `${src}.map.ini`);
-      if (existsSync(map)) args.push('--map', map);
-      if (table === 'profiles' && noMatch) args.push('--no-match');
-      args.push(file);
-      await rondo(args);
-    }
-  }
-}
 
 /** {precision, recall, f1} from the "precision P  recall R  F1 F" line of resolve or export links. */
 function figures(stdout) {
@@ -96,7 +78,7 @@ for (const dirt of ['low', 'medium', 'high']) {
     const ws = await workspace();
     const data = path.join(ws.dir, 'data');
     await rondo(['gen', '--profiles', String(PERSONS), '--seed', SEED, '--dirt', dirt, '--out', data]);
-    await importAll(ws.db, data);
+    await importGenerated(ws.db, data, { noMatch: true });
     const before = path.join(ws.dir, 'before.db');
     sql(ws.db, `.backup '${before}'`);
     gens[dirt] = { ws, data, before };
@@ -304,7 +286,7 @@ test('cross-channel: a web account with a basket and a store card with a purchas
   const ws = await workspace();
   population = path.join(ws.dir, 'data');
   await rondo(['gen', '--profiles', '500', '--seed', '8', '--out', population]);
-  await importAll(ws.db, population);
+  await importGenerated(ws.db, population, { noMatch: true });
   const f = await crossChannelFiles(path.join(ws.dir, 'cross'));
   await importCrossChannel(ws.db, f, path.join(population, 'store.map.ini'), true);
   assert.notEqual(profileOf(ws.db, 'webshop', 'W1'), profileOf(ws.db, 'store', '2199999999999'),
@@ -319,7 +301,7 @@ test('cross-channel: a web account with a basket and a store card with a purchas
 
 test('cross-channel in real time: after a resolve, the store card joins the web account as it is imported', async () => {
   const ws = await workspace();
-  await importAll(ws.db, population);
+  await importGenerated(ws.db, population, { noMatch: true });
   await rondo(['resolve', '--db', ws.db]);
   const f = await crossChannelFiles(path.join(ws.dir, 'cross'));
   await importCrossChannel(ws.db, f, path.join(population, 'store.map.ini'), false);

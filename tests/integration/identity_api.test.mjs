@@ -6,12 +6,9 @@
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { rondo, createWorkspace, createKey, Server, cleanupAfter } from './harness.mjs';
+import { rondo, createWorkspace, createKey, Server, cleanupAfter, importGenerated, expectError } from './harness.mjs';
 
-const SOURCES = ['webshop', 'store', 'app', 'crm'];
-const TABLES = ['profiles', 'orders', 'order_lines', 'events', 'consents'];
 
 const ctx = { ws: null, server: null, servers: [] };
 cleanupAfter(ctx);
@@ -24,35 +21,13 @@ before(async () => {
   ctx.ws = await createWorkspace();
   const data = path.join(ctx.ws.dir, 'data');
   await rondo(['gen', '--profiles', '300', '--seed', '4', '--out', data]);
-  // profiles first, so that orders, events and consents find their customers
-  for (const table of TABLES) {
-    for (const src of SOURCES) {
-      const file = path.join(data, `${src}.${table}.csv`);
-      if (!existsSync(file)) continue;
-      const map = path.join(data, `${src}.map.ini`);
-      const args = ['import', '--db', ctx.ws.db, '--source', src, '--table', table, '--quiet'];
-      if (existsSync(map)) args.push('--map', map);
-      args.push(file);
-      await rondo(args);
-    }
-  }
+  await importGenerated(ctx.ws.db, data);
   // A wide review band, so that the queue surely holds pairs to accept and reject.
   await rondo(['resolve', '--db', ctx.ws.db, '--review-at', String(REVIEW_AT)]);
   srv = new Server(ctx.ws);
   ctx.servers.push(srv);
   await srv.start();
 });
-
-function expectError(r, status, field, code) {
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${r.text}`);
-  const err = r.json?.error;
-  assert.ok(err, `no error object in ${r.text}`);
-  assert.equal(typeof err.message, 'string');
-  assert.ok(err.message.length > 0);
-  if (field !== undefined) assert.equal(err.field, field, r.text);
-  if (code !== undefined) assert.equal(err.code, code, r.text);
-  return err;
-}
 
 /** Every current record's profile, from `rondo export links` (source/external_id -> profile id). */
 async function links() {

@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "testdata.h"
 #include <jansson.h>
 
 #include "base/arena.h"
@@ -30,23 +32,10 @@
 /* tests/data/segment_cases.json, found from this file's path unless RONDO_TEST_DATA is set. */
 static json_t *load_cases(void)
 {
-    char path[1024];
-    const char *dir = getenv("RONDO_TEST_DATA");
-    if (dir) {
-        snprintf(path, sizeof(path), "%s/segment_cases.json", dir);
-    } else {
-        const char *self = __FILE__;
-        const char *slash = strrchr(self, '/');
-        int n = slash ? (int)(slash - self + 1) : 0;
-        snprintf(path, sizeof(path), "%.*s../data/segment_cases.json", n, self);
-    }
-    json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
-    if (!root)
-        fail_msg("cannot load %s: line %d: %s", path, je.line, je.text);
+    json_t *root = testdata_load("segment_cases.json", __FILE__);
     json_t *cases = json_object_get(root, "cases");
     if (!json_is_array(cases))
-        fail_msg("%s: \"cases\" must be an array", path);
+        fail_msg("segment_cases.json: \"cases\" must be an array");
     json_incref(cases);
     json_decref(root);
     return cases;

@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "testdata.h"
 #include <jansson.h>
 
 #include "base/buf.h"
@@ -373,20 +375,9 @@ out:
 
 static json_t *load_cases(void)
 {
-    char path[1024];
-    const char *dir = getenv("RONDO_TEST_DATA");
-    if (dir) {
-        snprintf(path, sizeof(path), "%s/segment_rules.json", dir);
-    } else {
-        const char *self = __FILE__;
-        const char *slash = strrchr(self, '/');
-        int n = slash ? (int)(slash - self + 1) : 0;
-        snprintf(path, sizeof(path), "%.*s../data/segment_rules.json", n, self);
-    }
-    json_error_t je;
-    json_t *cases = json_load_file(path, 0, &je);
+    json_t *cases = testdata_load("segment_rules.json", __FILE__);
     if (!json_is_array(cases))
-        fail_msg("cannot load %s: line %d: %s", path, je.line, je.text);
+        fail_msg("segment_rules.json: the cases must be an array");
     return cases;
 }
 
