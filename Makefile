@@ -11,7 +11,7 @@
 
 SHELL := /bin/bash
 CC ?= cc
-PKGS := sqlite3 libmicrohttpd jansson libsodium libidn2 libutf8proc inih
+PKGS := sqlite3 libmicrohttpd jansson libsodium libidn2 libutf8proc inih glib-2.0
 CXX ?= c++
 
 ifeq ($(origin CC),default)

@@ -9,6 +9,7 @@ DEBS=(
   build-essential pkg-config clang libclang-rt-14-dev
   libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libsodium-dev
   libcurl4-openssl-dev libcsv-dev libutf8proc-dev libidn2-dev libinih-dev iso-codes libphonenumber-dev g++
+  libglib2.0-dev tzdata
   libcmocka-dev
   nodejs npm postfix wrk curl
 )

@@ -27,6 +27,7 @@ int cmd_resolve(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_unmerge(int argc, char **argv);
 int cmd_segment(int argc, char **argv);
+int cmd_settings(int argc, char **argv);
 
 struct import;
 /* Print an import's (or a retry's) summary: text, or JSON on stdout. */

@@ -46,6 +46,7 @@ struct sg_engine {
     bool households; /* some rule reads household.size */
     int *order; /* def indexes, referred-to segments first */
     int64_t now;
+    char tz[64]; /* the workspace's time zone (SETTING_TIMEZONE), "" for UTC */
 };
 
 /* ---- definitions ------------------------------------------------------------ */
@@ -388,6 +389,11 @@ int sg_engine_reload_segments(struct sg_engine *g, struct store *s, struct errbu
     if (rc)
         return err_set(e, rc, "reading the segments: %s", store_last_error(s));
     order_defs(g);
+    char *tz = NULL;
+    g->tz[0] = '\0';
+    if (!store_setting_get(s, SETTING_TIMEZONE, &tz) && strlen(tz) < sizeof(g->tz))
+        memcpy(g->tz, tz, strlen(tz) + 1);
+    free(tz);
     rc = load_members(g, s);
     if (rc)
         return err_set(e, rc, "reading the segments' members: %s", store_last_error(s));
@@ -560,8 +566,9 @@ int sg_engine_pass(struct sg_engine *g, struct store *s, const int64_t *ids, siz
         free(all);
         return rc;
     }
-    struct sg_ctx c = {.world = g->w, .now = now, .today = sg_today(now, 0),
-                       .member = member_cb, .member_ctx = g};
+    struct sg_ctx c = sg_ctx_at(g->w, now, g->tz);
+    c.member = member_cb;
+    c.member_ctx = g;
     for (int o = 0; !rc && o < g->n; o++) {
         int k = g->order[o];
         if (time_only && !g->defs[k].time_relative)
@@ -955,8 +962,9 @@ int sg_engine_preview(struct sg_engine *g, const json_t *definition, int64_t now
         return rc;
     }
     int64_t t0 = clock_mono_us();
-    struct sg_ctx c = {.world = g->w, .now = now, .today = sg_today(now, 0),
-                       .member = member_cb, .member_ctx = g};
+    struct sg_ctx c = sg_ctx_at(g->w, now, g->tz);
+    c.member = member_cb;
+    c.member_ctx = g;
     out->nsubs = d.exclusive ? d.nsubs : 0;
     for (uint32_t i = 0; i < sg_world_slots(g->w); i++) {
         const struct sg_prof *p = sg_world_prof(g->w, i);

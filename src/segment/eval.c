@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "base/clock.h"
+#include "base/tz.h"
 #include "segment/fields.h"
 
 #define DAY_MS 86400000LL
@@ -18,6 +19,12 @@ int64_t sg_today(int64_t now_ms, int32_t offset_s)
 {
     int64_t ms = now_ms + (int64_t)offset_s * 1000;
     return ms >= 0 ? ms / DAY_MS : (ms - DAY_MS + 1) / DAY_MS;
+}
+
+struct sg_ctx sg_ctx_at(struct sg_world *w, int64_t now, const char *tz)
+{
+    int32_t off = tz_offset_at(tz, now);
+    return (struct sg_ctx){.world = w, .now = now, .today = sg_today(now, off), .offset_s = off};
 }
 
 static bool compare(double a, enum sg_cmp c, double b)
@@ -109,10 +116,10 @@ static bool field_value(const struct sg_prof *p, const struct sg_node *n, const 
 
 /* Whether a present value (text or number) equals / compares with the constant v. */
 static bool value_matches(const char *text, double num, enum sg_cmp c, const struct sg_value *v,
-                          enum sg_type type)
+                          enum sg_type type, int32_t offset_s)
 {
-    if (type == SG_T_TIME) { /* a moment against a date: the whole day, UTC */
-        double start = v->num, end = v->num + (double)DAY_MS;
+    if (type == SG_T_TIME) { /* a moment against a date: the whole day, in the workspace's zone */
+        double start = v->num - (double)offset_s * 1000, end = start + (double)DAY_MS;
         switch (c) {
         case SG_EQ: return num >= start && num < end;
         case SG_NE: return num < start || num >= end;
@@ -357,13 +364,14 @@ static bool eval_node(const struct sg_node *n, const struct sg_ctx *c, const str
         return !eval_node(n->kids[0], c, p, slot);
     case SG_CMP:
         return field_value(p, n, &text, &num) &&
-               value_matches(text, num, n->cmp, &n->value, sg_field_type(n->field));
+               value_matches(text, num, n->cmp, &n->value, sg_field_type(n->field), c->offset_s);
     case SG_IN: {
         if (!field_value(p, n, &text, &num))
             return false;
         bool any = false;
         for (int i = 0; i < n->nvalues && !any; i++)
-            any = value_matches(text, num, SG_EQ, &n->values[i], sg_field_type(n->field));
+            any = value_matches(text, num, SG_EQ, &n->values[i], sg_field_type(n->field),
+                                c->offset_s);
         return n->negate ? !any : any;
     }
     case SG_CONTAINS:

@@ -19,8 +19,9 @@
  *     general opt-out stands;
  *   - household.size of a profile without a household is 1;
  *   - "sample p% seed s": a stable hash of the profile id and the seed;
- *   - a moment compared with a date means the whole day (UTC): last_order_at
- *     = "2026-11-01" is any time that day, <= includes it, > starts after it;
+ *   - a moment compared with a date means the whole day in the workspace's
+ *     time zone (its offset at the time of evaluation): last_order_at =
+ *     "2026-11-01" is any time that day, <= includes it, > starts after it;
  *   - aggregates over orders leave cancelled orders out, unless a filter
  *     names the status; order_lines never include a cancelled order's lines;
  *   - a rule that names a segment that does not exist selects nobody.
@@ -38,6 +39,7 @@ struct sg_ctx {
     struct sg_world *world;
     int64_t now;        /* ms since the epoch */
     int64_t today;      /* days since 1970-01-01, in the workspace's time zone */
+    int32_t offset_s;   /* that zone's offset from UTC now, seconds east */
     /*
      * Membership of another segment: 1 in (and *sub its sub-segment, or
      * NULL), 0 out, -1 when no segment has that name (the rule is then
@@ -49,6 +51,12 @@ struct sg_ctx {
 
 /* The day number of now (ms) in the time zone offset_s seconds east of UTC. */
 int64_t sg_today(int64_t now_ms, int32_t offset_s);
+
+/*
+ * A context for evaluating at now in the IANA zone tz (NULL or "": UTC):
+ * today and offset_s set, no member callback.
+ */
+struct sg_ctx sg_ctx_at(struct sg_world *w, int64_t now, const char *tz);
 
 /* Whether the profile in slot (live) matches the rule. */
 bool sg_eval(const struct sg_rule *r, const struct sg_ctx *c, uint32_t slot);

@@ -277,7 +277,13 @@ int store_merge_history(struct store *s, int64_t profile_id, json_t **out, struc
 
 /* ---- identity resolution (store_identity.c) ----------------------------- */
 
-/* A workspace setting (JSON text). *value is malloc'd, caller frees; ERR_NOT_FOUND when unset. */
+/* The workspace's time zone, an IANA name (tz_check); absent: UTC. */
+#define SETTING_TIMEZONE "timezone"
+
+/*
+ * A workspace setting (text; JSON for structured ones). *value is malloc'd,
+ * caller frees; ERR_NOT_FOUND when unset.
+ */
 int store_setting_get(struct store *s, const char *key, char **value);
 int store_setting_set(struct store *s, const char *key, const char *value, int64_t now);
 

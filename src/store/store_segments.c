@@ -922,8 +922,9 @@ int store_touched_take(struct store *s, int64_t **ids, size_t *n)
 /* ---- a stamp of the segments' definitions --------------------------------------- */
 
 static const char SQL_SEGMENT_STAMP[] =
-    "SELECT count(*), coalesce(max(updated_at), 0), coalesce(max(deleted_at), 0),"
-    " coalesce(sum(version), 0) FROM segments";
+    "SELECT count(*), max(coalesce(max(updated_at), 0),"
+    "  coalesce((SELECT updated_at FROM settings WHERE key = '" SETTING_TIMEZONE "'), 0)),"
+    " coalesce(max(deleted_at), 0), coalesce(sum(version), 0) FROM segments";
 
 int store_segment_stamp(struct store *s, int64_t stamp[4])
 {

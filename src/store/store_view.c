@@ -32,6 +32,10 @@ static const char SQL_VIEW_EVENTS[] =
 static const char SQL_VIEW_CONSENTS[] =
     "SELECT channel, purpose, status, source, wording, ip, ts, updated_at FROM consents"
     " WHERE profile_id = ? ORDER BY channel, purpose";
+static const char SQL_VIEW_SEGMENTS[] =
+    "SELECT g.id, g.name, m.sub, m.since FROM segment_members m"
+    " JOIN segments g ON g.id = m.segment_id AND g.deleted_at IS NULL"
+    " WHERE m.profile_id = ? ORDER BY g.name";
 static const char SQL_CONSENT_HISTORY[] =
     "SELECT id, channel, purpose, status, source, wording, ip, ts, recorded_at, note"
     " FROM consent_history WHERE profile_id = ? ORDER BY id";
@@ -144,6 +148,15 @@ static void consent_row(struct store *s, sqlite3_stmt *st, json_t *o)
     store_json_set_timecol(o, "updated_at", st, 7);
 }
 
+static void segment_row(struct store *s, sqlite3_stmt *st, json_t *o)
+{
+    (void)s;
+    store_json_set_col(o, "id", st, 0);
+    store_json_set_col(o, "name", st, 1);
+    store_json_set_col(o, "sub", st, 2);
+    store_json_set_timecol(o, "since", st, 3);
+}
+
 static json_t *profile_array(struct store *s, const char *sql, int64_t id,
                              void (*fn)(struct store *, sqlite3_stmt *, json_t *))
 {
@@ -220,6 +233,7 @@ int store_profile_view(struct store *s, int64_t id, json_t **out, struct errbuf 
     json_object_set_new(o, "orders", profile_array(s, SQL_VIEW_ORDERS, id, order_row));
     json_object_set_new(o, "events", profile_array(s, SQL_VIEW_EVENTS, id, event_row));
     json_object_set_new(o, "consents", profile_array(s, SQL_VIEW_CONSENTS, id, consent_row));
+    json_object_set_new(o, "segments", profile_array(s, SQL_VIEW_SEGMENTS, id, segment_row));
     *out = o;
     return 0;
 }

@@ -450,6 +450,10 @@ test('lifecycle: orders move a profile none -> one-time buyer -> repeat buyer, a
   row = (await poll(async () => (await memberRow(lifecycle.id, profile.id))?.sub === 'repeat buyer', 2000)).value;
   assert.ok(row, `two orders: a repeat buyer (${JSON.stringify(await memberRow(lifecycle.id, profile.id))})`);
 
+  const view = await srv.api(`/api/v1/profiles/${profile.id}`);
+  assert.deepEqual(view.json.segments.filter((x) => x.name === 'lifecycle').map((x) => x.sub), ['repeat buyer'],
+    'the 360° view lists the segments, with the lifecycle stage');
+
   const after = await shifts(lifecycle.id);
   assert.equal(delta(after, 'none>one-time buyer'), 1, JSON.stringify([...after]));
   assert.equal(delta(after, 'one-time buyer>repeat buyer'), 1, JSON.stringify([...after]));
@@ -470,6 +474,30 @@ test('lifecycle: orders move a profile none -> one-time buyer -> repeat buyer, a
   expectError(await srv.api(`/api/v1/segments/${lifecycle.id}/shifts?to=2026-13-01`), 400, 'to');
   expectError(await srv.api(`/api/v1/segments/${lifecycle.id}/shifts?from=2026-02-01&to=2026-01-01`), 400, 'from');
   expectError(await srv.api(`/api/v1/segments/${lifecycle.id}/shifts?from=${today}&to=${today}`), 400, 'from');
+});
+
+test('the workspace time zone: an unknown zone is refused by name, and a running server follows a change', async () => {
+  const bad = await rondo(['settings', 'set', '--db', srv.db, 'timezone', 'Europe/Atlantis'], { allowFail: true });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /timezone: "Europe\/Atlantis" is not a known time zone/);
+  assert.equal((await rondo(['settings', 'get', '--db', srv.db, 'timezone'])).stdout.trim(), 'UTC');
+
+  // 23:30 UTC on 10 January is already 11 January in Brussels
+  const userId = uid('late');
+  const order = { ...orderCompleted(userId, 25), timestamp: '2026-01-10T23:30:00Z' };
+  assert.equal((await srv.ingest('/v1/track', order)).status, 200);
+  const s = await create({ name: uid('on-the-11th'), rule: 'last_order_at = "2026-01-11"' });
+  assert.equal(s.members, 0, 'in UTC the order is on the 10th');
+
+  await rondo(['settings', 'set', '--db', srv.db, 'timezone', 'Europe/Brussels']);
+  try {
+    // the next write makes the server read the definitions again
+    assert.equal((await srv.ingest('/v1/track', orderCompleted(uid('nudge'), 1))).status, 200);
+    const n = await poll(async () => (await srv.api(`/api/v1/segments/${s.id}/count`)).json.count === 1, 3000);
+    assert.ok(n.value, 'in Brussels the order is on the 11th');
+  } finally {
+    await rondo(['settings', 'set', '--db', srv.db, 'timezone', 'UTC']);
+  }
 });
 
 test('metrics count the segment routes', async () => {

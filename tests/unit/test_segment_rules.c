@@ -4,7 +4,7 @@
  *
  * Each case of the file is a workspace (profiles with their golden fields,
  * custom attributes, orders and lines, events, consents, identities and
- * household), a time ("now", and "timezone_offset_s" for "today"), a rule
+ * household), a time ("now", and the workspace's "timezone" for "today"), a rule
  * and the profiles it must select. The data is written into a fresh SQLite
  * workspace through the store API, as ingestion writes it (so the
  * per-profile stats are the store's own); then the rule is evaluated twice:
@@ -16,7 +16,7 @@
  * takes "today" in UTC), so a case with an offset is evaluated directly only.
  *
  * A case's fields:
- *   name, now (ISO 8601), timezone_offset_s (optional), rule, members (keys);
+ *   name, now (ISO 8601), timezone (optional IANA name), rule, members (keys);
  *   segments: saved before the case's rule, for `segment "x"`: {"name",
  *     "rule"} or {"name", "subs": [{"name", "rule"}]}; the default
  *     lifecycle segment is there as in every workspace;
@@ -464,7 +464,7 @@ static int member_of(void *ctx, const char *segment, uint32_t slot, const char *
 }
 
 /* The members by sg_eval over a freshly loaded world (malloc'd text), or NULL. */
-static char *members_direct(struct ws *w, json_t *c, int64_t now, int32_t offset, struct buf *why)
+static char *members_direct(struct ws *w, json_t *c, int64_t now, const char *tz, struct buf *why)
 {
     struct errbuf e = {{0}, {0}};
     struct sg_rule *r = NULL;
@@ -483,11 +483,9 @@ static char *members_direct(struct ws *w, json_t *c, int64_t now, int32_t offset
         buf_addf(why, "  sg_world_load: %s\n", e.msg);
         goto out;
     }
-    struct sg_ctx ctx = {.world = world,
-                         .now = now,
-                         .today = sg_today(now, offset),
-                         .member = member_of,
-                         .member_ctx = &ds};
+    struct sg_ctx ctx = sg_ctx_at(world, now, tz);
+    ctx.member = member_of;
+    ctx.member_ctx = &ds;
     ds.c = &ctx;
     const char *keys[MAX_PROFILES];
     size_t n = 0;
@@ -626,22 +624,25 @@ static void run_case(json_t *c, struct buf *why)
         buf_adds(why, "  malformed case: needs rule and members\n");
         return;
     }
-    int32_t offset = (int32_t)json_integer_value(json_object_get(c, "timezone_offset_s"));
+    const char *tz = json_string_value(json_object_get(c, "timezone"));
     struct ws w;
     if (!build(&w, c, now, why)) {
         ws_free(&w);
         return;
     }
+    if (tz && store_setting_set(w.s, SETTING_TIMEZONE, tz, now)) {
+        buf_addf(why, "  setting the time zone: %s\n", store_last_error(w.s));
+        ws_free(&w);
+        return;
+    }
     char *want = expected_members(c);
-    char *direct = members_direct(&w, c, now, offset, why);
+    char *direct = members_direct(&w, c, now, tz, why);
     if (direct && strcmp(direct, want))
         buf_addf(why, "  sg_eval selects %s, want %s\n", direct, want);
-    if (!offset) {
-        char *engine = members_engine(&w, c, now, why);
-        if (engine && strcmp(engine, want))
-            buf_addf(why, "  the engine selects %s, want %s\n", engine, want);
-        free(engine);
-    }
+    char *engine = members_engine(&w, c, now, why);
+    if (engine && strcmp(engine, want))
+        buf_addf(why, "  the engine selects %s, want %s\n", engine, want);
+    free(engine);
     free(direct);
     free(want);
     ws_free(&w);

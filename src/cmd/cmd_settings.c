@@ -1,0 +1,143 @@
+/*
+ * cmd_settings.c — `rondo settings list|get|set`: the workspace settings a
+ * user may change. Other rows of the settings table (the identity model, the
+ * lifecycle seed flag) belong to the commands that write them and are not
+ * shown here.
+ *
+ * A running server notices a change of the time zone on its next segment
+ * pass (it is part of the segments' stamp) and evaluates every segment again.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/tz.h"
+#include "cmd/cmd.h"
+#include "store/store.h"
+
+static const struct setting {
+    const char *key;
+    const char *fallback; /* the value when unset */
+    int (*check)(const char *value, struct errbuf *e);
+    const char *help;
+} settings[] = {
+    {SETTING_TIMEZONE, "UTC", tz_check,
+     "the workspace's IANA time zone: \"today\" for dates and anniversaries in segments"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: rondo settings list --db PATH\n"
+               "       rondo settings get --db PATH KEY\n"
+               "       rondo settings set --db PATH KEY VALUE\n"
+               "settings:\n");
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+        fprintf(f, "  %-10s %s (default %s)\n", settings[i].key, settings[i].help,
+                settings[i].fallback);
+}
+
+static const struct setting *find(const char *key)
+{
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+        if (!strcmp(settings[i].key, key))
+            return &settings[i];
+    fprintf(stderr, "rondo settings: unknown setting \"%s\"; `rondo settings --help` lists them\n",
+            key);
+    return NULL;
+}
+
+/* The value of a setting, or its default; caller frees. */
+static char *value_of(struct store *s, const struct setting *d)
+{
+    char *v = NULL;
+    if (store_setting_get(s, d->key, &v))
+        v = strdup(d->fallback);
+    return v;
+}
+
+static int settings_set(struct store *s, const struct setting *d, const char *value)
+{
+    struct errbuf e = {{0}, {0}};
+    int rc = d->check(value, &e);
+    if (rc) {
+        fprintf(stderr, "rondo settings set: %s: %s\n", d->key, e.msg);
+        return 2;
+    }
+    rc = store_begin(s, &e);
+    if (!rc)
+        rc = store_setting_set(s, d->key, value, clock_now());
+    if (!rc)
+        rc = store_commit(s, &e);
+    if (rc) {
+        store_rollback(s);
+        cmd_fail("settings set", rc, e.msg[0] ? e.msg : store_last_error(s));
+        return 1;
+    }
+    printf("%s = %s\n", d->key, value);
+    return 0;
+}
+
+int cmd_settings(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
+    if (argc < 2 || !strcmp(argv[1], "--help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1], *db = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc - 1, argv + 1, "d:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    char **args = argv + 1 + optind;
+    int nargs = argc - 1 - optind;
+    int want = !strcmp(sub, "list") ? 0 : !strcmp(sub, "get") ? 1 : !strcmp(sub, "set") ? 2 : -1;
+    if (want < 0 || nargs != want || !db) {
+        if (want < 0)
+            fprintf(stderr, "rondo settings: unknown subcommand \"%s\"\n", sub);
+        else if (!db)
+            fprintf(stderr, "rondo settings: --db PATH is required\n");
+        else
+            fprintf(stderr, "rondo settings %s: expected %s\n", sub,
+                    want == 0 ? "no arguments" : want == 1 ? "KEY" : "KEY VALUE");
+        usage(stderr);
+        return 2;
+    }
+    const struct setting *d = want ? find(args[0]) : NULL;
+    if (want && !d)
+        return 2;
+    struct errbuf e = {{0}, {0}};
+    struct store *s;
+    int rc = store_open(db, 0, &s, &e);
+    if (rc) {
+        cmd_fail("settings", rc, e.msg);
+        return 1;
+    }
+    int status = 0;
+    if (want == 2) {
+        status = settings_set(s, d, args[1]);
+    } else {
+        for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+            if (d && d != &settings[i])
+                continue;
+            char *v = value_of(s, &settings[i]);
+            if (d)
+                printf("%s\n", v);
+            else
+                printf("%-10s %s\n", settings[i].key, v);
+            free(v);
+        }
+    }
+    store_close(s);
+    return status;
+}
