@@ -535,6 +535,10 @@ static int idna(struct email *m, bool rewrite)
                         "the domain is not a valid internationalised domain name: %s",
                         idn2_strerror(first));
     size_t n = strlen(ace);
+    if (!n) { /* mapping dropped every character (a lone soft hyphen) */
+        idn2_free(ace);
+        return clean_invalid(m->out, "the domain (after the @) is empty");
+    }
     if (n > DOMAIN_MAX) {
         idn2_free(ace);
         return clean_invalid(m->out, "the domain is longer than 253 characters");
@@ -582,6 +586,8 @@ static int check_label(struct email *m, struct str label)
 static int check_domain(struct email *m)
 {
     struct str d = m->domain;
+    if (!d.len)
+        return clean_invalid(m->out, "the domain (after the @) is empty");
     if (d.ptr[0] == '.')
         return clean_invalid(m->out, "the domain starts with a dot");
     if (d.ptr[d.len - 1] == '.')

@@ -136,6 +136,8 @@ static const struct email_case cases[] = {
     {"jan@xn--bcher-kva.de", "DE", "jan@xn--bcher-kva.de", 0, NULL, NULL},
     {"jan@☃.com", NULL, "jan@xn--n3h.com", 0, "email.idna", NULL}, /* transitional fallback */
     {"jan@⒈.com", NULL, NULL, INV, NULL, "not a valid internationalised domain name: string"},
+    /* a soft hyphen alone maps to nothing: an empty domain (found by fuzz_import) */
+    {"ann@\u00ad", NULL, NULL, INV, NULL, "domain (after the @) is empty"},
     {"jan@xn--zz.de", NULL, NULL, INV, NULL, "invalid punycode"},
     {"jan@bü_cher.de", NULL, NULL, INV, "email.idna", "contains '_'"},
     /* known typos, by provider family */
