@@ -49,7 +49,7 @@ VARIANT := $(if $(SANITIZE),san,rel)$(if $(DEBUG),-dbg,)
 B := build/$(VARIANT)
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/base/*.c src/store/*.c src/ingest/*.c \
-             src/clean/*.c src/gen/*.c src/identity/*.c src/segment/*.c src/report/*.c src/http/*.c \
+             src/clean/*.c src/gen/*.c src/identity/*.c src/segment/*.c src/scenario/*.c src/channel/*.c src/report/*.c src/http/*.c \
              src/cmd/*.c))
 # One C++ file: the extern "C" bridge to libphonenumber (src/clean/phone_lib.cc).
 LIB_CXX := $(wildcard src/clean/*.cc)
@@ -114,7 +114,7 @@ FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Isrc $(PKG_
 # SQLite, in PKG_LIBS) are linked so that parser targets link; they never call into them.
 # The cleaning rules run in the parsers' path, with their one C++ file (libphonenumber), and
 # so does real-time identity matching (src/identity), which a stored record goes through.
-FUZZ_LIB_SRC := $(filter src/base/% src/ingest/% src/store/% src/clean/% src/identity/% src/segment/%,$(LIB_SRC))
+FUZZ_LIB_SRC := $(filter src/base/% src/ingest/% src/store/% src/clean/% src/identity/% src/segment/% src/scenario/% src/channel/%,$(LIB_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 FUZZ_CXX_OBJ := $(LIB_CXX:src/%.cc=build/fuzz/%.o)

@@ -23,6 +23,8 @@ static const struct {
     {"explain", cmd_explain, "show why a profile's records are together: rules, comparisons, scores"},
     {"unmerge", cmd_unmerge, "undo a merge: give a profile back its own records, orders and consents"},
     {"segment", cmd_segment, "segments: check a rule, preview who it selects"},
+    {"scenario", cmd_scenario, "scenarios: create, validate, activate, follow their runs"},
+    {"template", cmd_template, "message templates for scenarios' send steps"},
     {"settings", cmd_settings, "show and change workspace settings (the time zone)"},
     {"export", cmd_export, "export links: which profile each record is in (and vs a truth)"},
     {"check", cmd_check, "run one cleaning rule on values and show the result"},

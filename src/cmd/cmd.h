@@ -28,6 +28,8 @@ int cmd_explain(int argc, char **argv);
 int cmd_unmerge(int argc, char **argv);
 int cmd_segment(int argc, char **argv);
 int cmd_settings(int argc, char **argv);
+int cmd_scenario(int argc, char **argv);
+int cmd_template(int argc, char **argv);
 
 struct import;
 /* Print an import's (or a retry's) summary: text, or JSON on stdout. */

@@ -5,7 +5,8 @@
  * shown here.
  *
  * A running server notices a change of the time zone on its next segment
- * pass (it is part of the segments' stamp) and evaluates every segment again.
+ * pass (it is part of the segments' stamp) and evaluates every segment
+ * again; quiet hours and caps when its scenarios are next read again.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "base/err.h"
 #include "base/tz.h"
 #include "cmd/cmd.h"
+#include "scenario/engine.h"
 #include "store/store.h"
 
 static const struct setting {
@@ -26,6 +28,14 @@ static const struct setting {
 } settings[] = {
     {SETTING_TIMEZONE, "UTC", tz_check,
      "the workspace's IANA time zone: \"today\" for dates and anniversaries in segments"},
+    {SETTING_QUIET_HOURS, "none", sc_check_quiet_hours,
+     "no scenario message in these hours of the profile's zone (\"21:00-08:00\")"},
+    {SETTING_CAP_PREFIX "email", "none", sc_check_cap,
+     "at most N e-mails per person in any period, across scenarios (\"3/7d\")"},
+    {SETTING_CAP_PREFIX "sms", "none", sc_check_cap, "the same for SMS"},
+    {SETTING_CAP_PREFIX "push", "none", sc_check_cap, "the same for push"},
+    {SETTING_CAP_PREFIX "letter", "none", sc_check_cap, "the same for letters"},
+    {SETTING_CAP_PREFIX "call", "none", sc_check_cap, "the same for call lists"},
 };
 
 static void usage(FILE *f)
@@ -35,7 +45,7 @@ static void usage(FILE *f)
                "       rondo settings set --db PATH KEY VALUE\n"
                "settings:\n");
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
-        fprintf(f, "  %-10s %s (default %s)\n", settings[i].key, settings[i].help,
+        fprintf(f, "  %-20s %s (default %s)\n", settings[i].key, settings[i].help,
                 settings[i].fallback);
 }
 
@@ -134,7 +144,7 @@ int cmd_settings(int argc, char **argv)
             if (d)
                 printf("%s\n", v);
             else
-                printf("%-10s %s\n", settings[i].key, v);
+                printf("%-20s %s\n", settings[i].key, v);
             free(v);
         }
     }

@@ -30,9 +30,11 @@ struct server_config {
     const char *listen; /* HOST:PORT */
     int threads;        /* HTTP worker threads; 0: number of cores */
     int segment_interval_s; /* between passes over time-dependent segments; 0: 900 */
+    int scenario_interval_ms; /* between scenario ticks; 0: 250 */
 };
 
 struct sg_live;
+struct sc_live;
 struct http_stream;
 
 struct server {
@@ -42,6 +44,7 @@ struct server {
     struct store_pool *readers;
     struct clean_patterns patterns; /* test-record patterns, loaded at start */
     struct sg_live *segments;       /* the writer thread's segment engine */
+    struct sc_live *scenarios;      /* the scenario scheduler (on the writer thread) */
     unsigned short port; /* bound port (useful when listening on :0) */
 };
 

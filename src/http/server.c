@@ -8,6 +8,7 @@
  * Between http_defer and http_resume only the writer thread touches it.
  */
 #include "http/http.h"
+#include "scenario/live.h"
 #include "segment/live.h"
 
 #include <arpa/inet.h>
@@ -468,6 +469,7 @@ int server_start(struct server *srv, const struct server_config *cfg, struct err
     if (rc)
         return rc;
     srv->segments = sg_live_new();
+    srv->scenarios = sc_live_new(srv->segments);
     struct writer_stats stats = {.on_commit = metrics_commit,
                                  .before_commit = sg_live_before_commit,
                                  .on_start = sg_live_on_start,
@@ -485,6 +487,8 @@ int server_start(struct server *srv, const struct server_config *cfg, struct err
     }
     if (!rc)
         rc = sg_live_schedule(srv->segments, srv->writer, cfg->segment_interval_s, e);
+    if (!rc)
+        rc = sc_live_schedule(srv->scenarios, srv->writer, cfg->scenario_interval_ms, e);
     if (rc)
         goto out_fail;
 
@@ -505,15 +509,18 @@ int server_start(struct server *srv, const struct server_config *cfg, struct err
     return 0;
 
 out_fail:
+    sc_live_stop(srv->scenarios);
     sg_live_stop(srv->segments);
     ingest_set_patterns(NULL);
     clean_patterns_free(&srv->patterns);
     store_pool_free(srv->readers);
     writer_free(srv->writer);
+    sc_live_free(srv->scenarios);
     sg_live_free(srv->segments);
     srv->readers = NULL;
     srv->writer = NULL;
     srv->segments = NULL;
+    srv->scenarios = NULL;
     return rc;
 }
 
@@ -530,15 +537,18 @@ void server_stop(struct server *srv)
     if (atomic_load(&inflight) > 0)
         log_warn("shutdown: %d requests still open after 30 s; closing them",
                  atomic_load(&inflight));
-    sg_live_stop(srv->segments); /* no more scheduled jobs */
+    sc_live_stop(srv->scenarios); /* no more scheduled jobs */
+    sg_live_stop(srv->segments);
     writer_stop(srv->writer);
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
     writer_free(srv->writer);
-    sg_live_free(srv->segments); /* after the writer, whose thread used it */
+    sc_live_free(srv->scenarios); /* after the writer, whose thread used them */
+    sg_live_free(srv->segments);
     store_pool_free(srv->readers);
     srv->writer = NULL;
     srv->segments = NULL;
+    srv->scenarios = NULL;
     srv->readers = NULL;
     ingest_set_patterns(NULL);
     clean_patterns_free(&srv->patterns);

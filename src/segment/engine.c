@@ -337,6 +337,46 @@ static int member_cb(void *ctx, const char *segment, uint32_t slot, const char *
     return 1;
 }
 
+int sg_engine_eval(struct sg_engine *g, const struct sg_rule *rule, int64_t profile_id,
+                   int64_t now, bool *out)
+{
+    *out = false;
+    int64_t slot = sg_world_slot_of(g->w, profile_id);
+    if (slot < 0)
+        return ERR_NOT_FOUND;
+    const struct sg_prof *p = sg_world_prof(g->w, (uint32_t)slot);
+    if (!p || !p->live)
+        return ERR_NOT_FOUND;
+    struct sg_ctx c = sg_ctx_at(g->w, now, g->tz);
+    c.member = member_cb;
+    c.member_ctx = g;
+    *out = sg_eval(rule, &c, (uint32_t)slot);
+    return 0;
+}
+
+const char *sg_engine_timezone(const struct sg_engine *g)
+{
+    return g->tz;
+}
+
+int sg_engine_segment(const struct sg_engine *g, const char *name, const char *sub, int64_t *id,
+                      bool *exclusive)
+{
+    int k = def_index(g, name);
+    if (k < 0)
+        return ERR_NOT_FOUND;
+    if (id)
+        *id = g->defs[k].id;
+    if (exclusive)
+        *exclusive = g->defs[k].exclusive;
+    if (!sub)
+        return 0;
+    for (int i = 0; g->defs[k].exclusive && i < g->defs[k].nsubs; i++)
+        if (!strcasecmp(g->defs[k].subs[i], sub))
+            return 0;
+    return ERR_INVALID;
+}
+
 struct members_ctx {
     struct sg_engine *g;
     int def;

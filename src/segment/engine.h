@@ -129,4 +129,24 @@ int sg_engine_preview(struct sg_engine *g, const json_t *definition, int64_t now
 /* Count and the first members of a segment as the engine holds it. */
 int sg_engine_count(struct sg_engine *g, int64_t segment_id, int64_t *count);
 
+/*
+ * Whether the live profile matches rule at now, in the workspace's zone,
+ * with references to other segments read from their current members.
+ * ERR_NOT_FOUND when the profile is not live (merged away, unknown). The
+ * rule's caches tie it to this engine's world: use one engine per rule.
+ */
+int sg_engine_eval(struct sg_engine *g, const struct sg_rule *rule, int64_t profile_id,
+                   int64_t now, bool *out);
+
+/* The workspace's time zone as loaded ("" for UTC); borrowed. */
+const char *sg_engine_timezone(const struct sg_engine *g);
+
+/*
+ * The segment of that name (case-insensitive): its id and whether it is
+ * exclusive. ERR_NOT_FOUND when there is none; ERR_INVALID when sub is not
+ * NULL and not one of its sub-segments.
+ */
+int sg_engine_segment(const struct sg_engine *g, const char *name, const char *sub, int64_t *id,
+                      bool *exclusive);
+
 #endif

@@ -332,5 +332,103 @@ static const char m005[] =
      */
     "CREATE TABLE segment_dirty(profile_id INTEGER PRIMARY KEY) WITHOUT ROWID;";
 
-const char *const store_migrations[] = {m001, m002, m003, m004, m005};
+/*
+ * Scenarios (issue 6). A scenario's definition is JSON, every version kept;
+ * a run starts on the scenario's current version and finishes on it. A
+ * run's state says what it waits for: "ready" (to advance at wake_at, now
+ * for a new run), "waiting" (a wait node until wake_at), "event" (a
+ * wait_for node: an event, or its timeout at wake_at), "task" (a task to be
+ * resolved), "done" (with its outcome). Timers are the runs' wake_at: one
+ * row to update per step, and one partial index finds the due ones.
+ *
+ * run_steps is the ledger: one row per step a run took, keyed by (run, seq),
+ * written in the same transaction as the step's effects and the run's new
+ * state, so a crash leaves a step either wholly done or not begun. A send's
+ * message carries the same key (messages_run_step): never two for one step.
+ */
+static const char m006[] =
+    "CREATE TABLE scenarios ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('draft', 'active', 'paused', 'archived')),"
+    "  version INTEGER NOT NULL,"
+    "  next_fire_at INTEGER,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX scenarios_name ON scenarios(name) WHERE status != 'archived';"
+    "CREATE TABLE scenario_versions ("
+    "  scenario_id INTEGER NOT NULL REFERENCES scenarios(id),"
+    "  version INTEGER NOT NULL,"
+    "  definition TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (scenario_id, version)) WITHOUT ROWID;"
+    "CREATE TABLE runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  scenario_id INTEGER NOT NULL REFERENCES scenarios(id),"
+    "  version INTEGER NOT NULL,"
+    "  profile_id INTEGER NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('ready', 'waiting', 'event', 'task', 'done')),"
+    "  node TEXT NOT NULL,"
+    "  wake_at INTEGER,"
+    "  seq INTEGER NOT NULL DEFAULT 0,"
+    "  branch TEXT,"
+    "  outcome TEXT,"
+    "  payload TEXT,"
+    "  entered_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  ended_at INTEGER);"
+    "CREATE INDEX runs_due ON runs(wake_at) WHERE state IN ('ready', 'waiting', 'event');"
+    "CREATE INDEX runs_profile ON runs(profile_id, scenario_id);"
+    "CREATE INDEX runs_scenario ON runs(scenario_id, state, node);"
+    "CREATE TABLE run_steps ("
+    "  run_id INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  node TEXT NOT NULL,"
+    "  outcome TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+    "CREATE TABLE templates ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  channel TEXT NOT NULL,"
+    "  subject TEXT,"
+    "  body TEXT NOT NULL,"
+    "  html TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE messages ("
+    "  id INTEGER PRIMARY KEY,"
+    "  profile_id INTEGER NOT NULL,"
+    "  channel TEXT NOT NULL,"
+    "  template TEXT,"
+    "  run_id INTEGER,"
+    "  step INTEGER,"
+    "  scenario_id INTEGER,"
+    "  status TEXT NOT NULL,"
+    "  address TEXT,"
+    "  subject TEXT,"
+    "  body TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX messages_run_step ON messages(run_id, step) WHERE run_id IS NOT NULL;"
+    "CREATE INDEX messages_profile ON messages(profile_id, channel, created_at);"
+    "CREATE TABLE tasks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  run_id INTEGER,"
+    "  profile_id INTEGER NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  description TEXT,"
+    "  assignee TEXT,"
+    "  token TEXT NOT NULL UNIQUE,"
+    "  status TEXT NOT NULL CHECK (status IN ('open', 'resolved')),"
+    "  created_at INTEGER NOT NULL,"
+    "  resolved_at INTEGER);"
+    "CREATE TABLE suppressions ("
+    "  channel TEXT NOT NULL,"
+    "  address TEXT NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (channel, address)) WITHOUT ROWID;";
+
+const char *const store_migrations[] = {m001, m002, m003, m004, m005, m006};
 const int store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

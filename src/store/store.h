@@ -23,7 +23,7 @@
 struct store;
 
 /* The schema version this binary writes; rondo refuses databases above it. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 enum store_open_flags {
     STORE_CREATE = 1 << 0,  /* create the file when missing */
@@ -171,6 +171,14 @@ int store_profile_insert(struct store *s, const char *source, const char *const 
  * (a JSON object, may be NULL) is merged into the custom attributes, a null
  * value removing the attribute.
  */
+/*
+ * Set one custom attribute (json_value: JSON text) or add a tag to the
+ * attributes' "tags" list (once). ERR_NOT_FOUND when the profile is not live.
+ */
+int store_profile_set_attribute(struct store *s, int64_t id, const char *key,
+                                const char *json_value, int64_t now);
+int store_profile_add_tag(struct store *s, int64_t id, const char *tag, int64_t now);
+
 int store_profile_update(struct store *s, int64_t id, const char *const vals[PF_COUNT],
                          json_t *custom, int64_t now);
 
@@ -790,5 +798,175 @@ int store_touched_count(struct store *s, int64_t *n);
  * a segment, so a running engine knows to read them again.
  */
 int store_segment_stamp(struct store *s, int64_t stamp[4]);
+
+/* ---- scenarios, runs, messages, templates, tasks (store_scenarios.c) ------ */
+
+struct store_scenario {
+    int64_t id, version, next_fire_at, created_at, updated_at; /* next_fire_at 0: none */
+    const char *name, *status, *definition; /* borrowed for the callback */
+};
+
+/* Create a scenario (status draft) at version 1. ERR_EXISTS when a scenario not archived has the name. */
+int store_scenario_create(struct store *s, const char *name, const char *definition, int64_t now,
+                          int64_t *id);
+
+/*
+ * A new version (definition not NULL) and/or a new name; runs already
+ * started keep their version. ERR_NOT_FOUND, ERR_EXISTS (name taken).
+ */
+int store_scenario_update(struct store *s, int64_t id, const char *name, const char *definition,
+                          int64_t now, int64_t *version);
+
+/* Set the status (draft, active, paused, archived). ERR_NOT_FOUND. */
+int store_scenario_set_status(struct store *s, int64_t id, const char *status, int64_t now);
+
+/* The next time a schedule or date trigger fires (0: never). */
+int store_scenario_set_fire(struct store *s, int64_t id, int64_t next_fire_at);
+
+/* Scenarios not archived (all when with_archived), by id; fn's non-zero return stops and is returned. */
+int store_scenario_list(struct store *s, bool with_archived,
+                        int (*fn)(void *ctx, const struct store_scenario *c), void *ctx);
+
+/* One scenario at its current version. ERR_NOT_FOUND. */
+int store_scenario_get(struct store *s, int64_t id,
+                       int (*fn)(void *ctx, const struct store_scenario *c), void *ctx);
+
+/* A version's definition; caller frees. ERR_NOT_FOUND. */
+int store_scenario_version(struct store *s, int64_t id, int64_t version, char **definition);
+
+/* A stamp that changes whenever a scenario is created, changed or changes status, or a setting the engine reads. */
+int store_scenario_stamp(struct store *s, int64_t stamp[3]);
+
+struct store_run {
+    int64_t id, scenario_id, version, profile_id;
+    const char *state;   /* ready, waiting, event, task, done */
+    const char *node;    /* the node id it is at */
+    int64_t wake_at;     /* 0: none */
+    int64_t seq;         /* steps taken */
+    const char *branch;  /* the split branch it took, or NULL */
+    const char *outcome; /* done: why */
+    const char *payload; /* the trigger's data (JSON) or NULL */
+    int64_t entered_at, updated_at, ended_at;
+};
+
+/* Insert a run; sets r->id. */
+int store_run_insert(struct store *s, struct store_run *r);
+
+/* Write a run's state, node, wake_at, seq, branch, outcome, updated_at and ended_at. */
+int store_run_save(struct store *s, const struct store_run *r);
+
+/* Append a step to the ledger. ERR_EXISTS when (run, seq) is there already. */
+int store_run_step(struct store *s, int64_t run_id, int64_t seq, const char *node,
+                   const char *outcome, int64_t at);
+
+/*
+ * Runs due at now (ready, waiting or event with wake_at <= now), earliest
+ * first, at most limit. The strings are borrowed for the callback; fn may
+ * not write through the same statement (collect, then write).
+ */
+int store_runs_due(struct store *s, int64_t now, int limit,
+                   int (*fn)(void *ctx, const struct store_run *r), void *ctx);
+
+/* A profile's runs (those not done when active_only), newest first. */
+int store_runs_of_profile(struct store *s, int64_t profile_id, bool active_only,
+                          int (*fn)(void *ctx, const struct store_run *r), void *ctx);
+
+/* One run. ERR_NOT_FOUND. */
+int store_run_get(struct store *s, int64_t id, int (*fn)(void *ctx, const struct store_run *r),
+                  void *ctx);
+
+/* End every unfinished run of a scenario now with outcome (a step in the ledger each). */
+int store_runs_end_scenario(struct store *s, int64_t scenario_id, const char *outcome,
+                            int64_t now);
+
+/* For entry rules: whether the profile has a run of the scenario not done, and its last entry (0: never). */
+int store_run_entry(struct store *s, int64_t scenario_id, int64_t profile_id, bool *active,
+                    int64_t *last_entered_at);
+
+/*
+ * Per node of a scenario (all versions): {node: {entered, waiting, passed,
+ * exited: {outcome: n}}} and totals {runs, active, done, outcomes: {..}}.
+ * Caller decrefs.
+ */
+int store_scenario_counts(struct store *s, int64_t scenario_id, json_t **out);
+
+/* A profile's runs for the 360° view: [{id, scenario_id, scenario, version, state, node, ...}]. */
+int store_profile_runs(struct store *s, int64_t profile_id, json_t **out);
+
+struct store_message {
+    int64_t id, profile_id, run_id, step, scenario_id; /* run_id 0: not from a scenario */
+    const char *channel, *template_name, *status, *address, *subject, *body;
+    int64_t created_at;
+};
+
+/* Record a message; sets m->id. ERR_DUPLICATE when the run's step has one already. */
+int store_message_insert(struct store *s, struct store_message *m);
+
+/* Messages on a channel to a profile since a time, with a status that counts as sent. */
+int store_message_count(struct store *s, int64_t profile_id, const char *channel, int64_t since,
+                        int64_t *n);
+
+/*
+ * Messages, newest first: of a profile (profile_id > 0), a run (run_id > 0)
+ * or a scenario (scenario_id > 0), at most limit. Caller decrefs.
+ */
+int store_message_list(struct store *s, int64_t profile_id, int64_t run_id, int64_t scenario_id,
+                       int limit, json_t **out);
+
+/* Whether an address is on the channel's suppression list. */
+bool store_suppressed(struct store *s, const char *channel, const char *address);
+
+/* Create or replace a template by name; *id its id. */
+int store_template_put(struct store *s, const char *name, const char *channel,
+                       const char *subject, const char *body, const char *html, int64_t now,
+                       int64_t *id);
+
+/* A template by name: {id, name, channel, subject, body, html}. ERR_NOT_FOUND. Caller decrefs. */
+int store_template_get(struct store *s, const char *name, json_t **out);
+
+/* Every template, by name. Caller decrefs. */
+int store_template_list(struct store *s, json_t **out);
+
+/* A task for staff; token is the resolve link's secret. */
+int store_task_create(struct store *s, int64_t run_id, int64_t profile_id, const char *title,
+                      const char *description, const char *assignee, const char *token,
+                      int64_t now, int64_t *id);
+
+/*
+ * Resolve the open task with that token: *run_id its run (0: none).
+ * ERR_NOT_FOUND when no task has the token, ERR_DUPLICATE when it was resolved already.
+ */
+int store_task_resolve(struct store *s, const char *token, int64_t now, int64_t *task_id,
+                       int64_t *run_id);
+
+/* Tasks (open ones when open_only), newest first. Caller decrefs. */
+int store_task_list(struct store *s, bool open_only, int limit, json_t **out);
+
+/* A counter in store_meta (the scenario engine's cursors); 0 when unset. */
+int store_meta_get(struct store *s, const char *key, int64_t *value);
+int store_meta_set(struct store *s, const char *key, int64_t value);
+
+/* The largest id of events, orders and segment transitions (the cursors' start). */
+int store_max_ids(struct store *s, int64_t *event, int64_t *order, int64_t *transition);
+
+struct store_new_event {
+    int64_t id, profile_id, ts;
+    const char *type, *name, *properties; /* borrowed */
+};
+/* Events with id > after, by id, at most limit. */
+int store_events_after(struct store *s, int64_t after, int limit,
+                       int (*fn)(void *ctx, const struct store_new_event *ev), void *ctx);
+
+/* Profiles of orders with id > after, by order id, at most limit; *last the last order id. */
+int store_order_profiles_after(struct store *s, int64_t after, int limit,
+                               int (*fn)(void *ctx, int64_t profile_id), void *ctx, int64_t *last);
+
+struct store_transition {
+    int64_t id, segment_id, profile_id, at;
+    const char *kind, *from_sub, *to_sub; /* borrowed */
+};
+/* Segment transitions with id > after, by id, at most limit. */
+int store_transitions_after(struct store *s, int64_t after, int limit,
+                            int (*fn)(void *ctx, const struct store_transition *t), void *ctx);
 
 #endif

@@ -13,7 +13,7 @@
 
 #include "store/store.h"
 
-#define STORE_STMT_MAX 256
+#define STORE_STMT_MAX 512
 
 struct idcache;
 

@@ -54,6 +54,28 @@ static const char SQL_FILL_GOLDEN[] =
 static const char SQL_TOMBSTONE[] =
     "UPDATE profiles SET merged_into = ?1, updated_at = ?3 WHERE id = ?2 OR merged_into = ?2";
 static const char SQL_CONSENT_DELETE_ABSORBED[] = "DELETE FROM consents WHERE profile_id = ?2";
+/*
+ * Scenario runs (issue 6): the absorbed profile's unfinished runs go on as
+ * the survivor's, except in a scenario the survivor runs already, where they
+ * end as "merged" (a step in the ledger says so): a person is never in one
+ * scenario twice. Messages and tasks follow too, so that frequency caps and
+ * the 360° view count them for the one person.
+ */
+#define RUN_DUPLICATE(absorbed_is, survivor_runs)                                         \
+    " WHERE state != 'done' AND profile_id " absorbed_is " AND EXISTS (SELECT 1 FROM runs r2" \
+    " WHERE r2.scenario_id = runs.scenario_id AND r2.state != 'done' AND r2.id != runs.id"   \
+    " AND (" survivor_runs "))"
+#define RUN_DUP_ONE RUN_DUPLICATE("= ?2", "r2.profile_id = ?1")
+static const char SQL_RUNS_END_STEP[] =
+    "INSERT INTO run_steps(run_id, seq, node, outcome, at)"
+    " SELECT id, seq + 1, node, 'end:merged', ?3 FROM runs" RUN_DUP_ONE;
+static const char SQL_RUNS_END[] =
+    "UPDATE runs SET state = 'done', outcome = 'merged', seq = seq + 1, wake_at = NULL,"
+    " ended_at = ?3, updated_at = ?3" RUN_DUP_ONE;
+static const char SQL_RUNS_MOVE[] =
+    "UPDATE runs SET profile_id = ?1, updated_at = ?3 WHERE profile_id = ?2 AND state != 'done'";
+static const char SQL_MESSAGES_MOVE[] = "UPDATE messages SET profile_id = ?1 WHERE profile_id = ?2";
+static const char SQL_TASKS_MOVE[] = "UPDATE tasks SET profile_id = ?1 WHERE profile_id = ?2";
 
 /* A profile row as JSON, for the snapshot: everything a merge may change. */
 #define PROFILE_JSON(alias)                                                                      \
@@ -114,7 +136,9 @@ int store_profile_merge(struct store *s, int64_t survivor, int64_t absorbed, con
     static const char *const steps[] = {
         SQL_MOVE_CONSENT_HISTORY, SQL_CONSENT_DELETE_ABSORBED, SQL_MOVE_IDENTITIES,
         SQL_MOVE_RAW,             SQL_MOVE_EVENTS,             SQL_MOVE_ORDERS,
-        SQL_FILL_GOLDEN,          SQL_TOMBSTONE,
+        SQL_RUNS_END_STEP,        SQL_RUNS_END,                SQL_RUNS_MOVE,
+        SQL_MESSAGES_MOVE,        SQL_TASKS_MOVE,              SQL_FILL_GOLDEN,
+        SQL_TOMBSTONE,
     };
     if (survivor == absorbed)
         return ERR_INVALID;
@@ -384,7 +408,25 @@ static const char SQL_MAP_STALE[] =
     "UPDATE " table " SET origin_id = coalesce(origin_id, profile_id),"                   \
     " profile_id = (SELECT root FROM temp.merge_map WHERE absorbed = " table ".profile_id)" \
     " WHERE profile_id IN (SELECT absorbed FROM temp.merge_map)"
+/* the root of runs.profile_id in the batch */
+#define RUN_ROOT "(SELECT root FROM temp.merge_map WHERE absorbed = runs.profile_id)"
+/* another unfinished run of the scenario: the root's, or an earlier one of the same root's */
+#define RUN_DUP_MANY                                                                       \
+    RUN_DUPLICATE("IN (SELECT absorbed FROM temp.merge_map)",                               \
+                  "r2.profile_id = " RUN_ROOT " OR (r2.id < runs.id AND r2.profile_id IN"   \
+                  " (SELECT absorbed FROM temp.merge_map WHERE root = " RUN_ROOT "))")
+#define FOLLOW_MANY(table)                                                               \
+    "UPDATE " table " SET profile_id = (SELECT root FROM temp.merge_map"                   \
+    " WHERE absorbed = " table ".profile_id)"                                             \
+    " WHERE profile_id IN (SELECT absorbed FROM temp.merge_map)"
 static const char *const SQL_MANY[] = {
+    "INSERT INTO run_steps(run_id, seq, node, outcome, at)"
+    " SELECT id, seq + 1, node, 'end:merged', ?1 FROM runs" RUN_DUP_MANY,
+    "UPDATE runs SET state = 'done', outcome = 'merged', seq = seq + 1, wake_at = NULL,"
+    " ended_at = ?1, updated_at = ?1" RUN_DUP_MANY,
+    FOLLOW_MANY("runs") " AND state != 'done'",
+    FOLLOW_MANY("messages"),
+    FOLLOW_MANY("tasks"),
     MOVE_MANY("identities"),
     MOVE_MANY("raw_records"),
     MOVE_MANY("events"),

@@ -336,3 +336,38 @@ int store_consent_set(struct store *s, const struct store_consent *c, int64_t no
 {
     return consent_write(s, c, now, NULL);
 }
+
+/* ---- one attribute, one tag (scenario update steps) ------------------------------ */
+
+static const char SQL_SET_ATTRIBUTE[] =
+    "UPDATE profiles SET attributes = json_set(attributes, '$.' || json_quote(?2), json(?3)),"
+    " updated_at = ?4 WHERE id = ?1 AND merged_into IS NULL";
+static const char SQL_ADD_TAG[] =
+    "UPDATE profiles SET attributes = CASE"
+    " WHEN EXISTS (SELECT 1 FROM json_each(attributes, '$.tags') WHERE value = ?2) THEN attributes"
+    " WHEN json_type(attributes, '$.tags') = 'array'"
+    " THEN json_insert(attributes, '$.tags[#]', ?2)"
+    " ELSE json_set(attributes, '$.tags', json_array(?2)) END, updated_at = ?3"
+    " WHERE id = ?1 AND merged_into IS NULL";
+
+int store_profile_set_attribute(struct store *s, int64_t id, const char *key,
+                                const char *json_value, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_SET_ATTRIBUTE);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, json_value, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now);
+    int rc = store_exec_stmt(s, st, NULL);
+    return rc ? rc : sqlite3_changes(s->db) ? 0 : ERR_NOT_FOUND;
+}
+
+int store_profile_add_tag(struct store *s, int64_t id, const char *tag, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_ADD_TAG);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now);
+    int rc = store_exec_stmt(s, st, NULL);
+    return rc ? rc : sqlite3_changes(s->db) ? 0 : ERR_NOT_FOUND;
+}

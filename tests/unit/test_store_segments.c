@@ -332,7 +332,7 @@ static void test_migration_backfills_stats(void **state)
     struct errbuf e = {{0}, {0}};
     if (store_open(t.path, STORE_MIGRATE, &s, &e))
         fail_msg("store_open: %s", e.msg);
-    assert_int_equal(store_schema_version(s), 5);
+    assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
     store_close(s);
     struct fixture f = {.db = t};
     assert_stats_right(&f, "the migration");

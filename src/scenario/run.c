@@ -1,0 +1,584 @@
+/*
+ * run.c — a run's steps: from the node it is at until it waits or ends.
+ *
+ * Each step is one row of the ledger (run_steps, keyed by run and seq)
+ * written with the step's effect in the caller's transaction; the run's
+ * state is written once at the end. A run that is resumed picks up at its
+ * node: a wait passes it, a wait_for takes the exit of what happened, a task
+ * goes on once resolved. Goals are looked at before every step.
+ *
+ * Ledger outcomes: a node passed ("passed", "yes", "no", "happened",
+ * "timed_out", a split branch's name, a send's status), or the end of the
+ * run there ("end:exit", "end:converted", "end:holdout", "end:completed").
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/tz.h"
+#include "base/xalloc.h"
+#include "channel/template.h"
+#include "scenario/internal.h"
+#include "segment/engine.h"
+#include "segment/world.h"
+
+#define MAX_STEPS 256 /* per advance: a run that takes more goes on at the next tick */
+
+static const char *const state_names[] = {"ready", "waiting", "event", "task", "done"};
+
+const char *sc_state_name(enum sc_state st)
+{
+    return state_names[st];
+}
+
+static int step(struct sc_engine *g, struct store *s, struct sc_run *r, const char *node,
+                const char *outcome, int64_t now, struct errbuf *e)
+{
+    int rc = store_run_step(s, r->id, ++r->seq, node, outcome, now);
+    if (rc)
+        return err_set(e, rc, "run %lld: writing step %lld at \"%s\": %s", (long long)r->id,
+                       (long long)r->seq, node, store_last_error(s));
+    g->st->steps++;
+    return 0;
+}
+
+static void end(struct sc_engine *g, struct sc_run *r, const char *outcome, int64_t now)
+{
+    r->state = SC_DONE;
+    r->outcome = outcome;
+    r->wake_at = 0;
+    r->ended_at = now;
+    g->st->ended++;
+}
+
+/* ---- goals ----------------------------------------------------------------------------- */
+
+bool sc_goal_met(struct sc_engine *g, const struct sc_def *d, int64_t profile_id, int64_t now,
+                 int *goal)
+{
+    for (int i = 0; i < d->ngoals; i++) {
+        bool yes = false;
+        if (!sg_engine_eval(g->sg, d->nodes[d->goals[i]].rule, profile_id, now, &yes) && yes) {
+            *goal = d->goals[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- time ------------------------------------------------------------------------------ */
+
+/* The profile's time zone: its "timezone" attribute when valid, else the workspace's. */
+static const char *zone_of(struct sc_engine *g, const struct sg_prof *p)
+{
+    const char *tz = p ? json_string_value(json_object_get(p->attributes, "timezone")) : NULL;
+    if (tz && !tz_check(tz, NULL))
+        return tz;
+    return sg_engine_timezone(g->sg);
+}
+
+/* The next moment at or after now when the clock in zone tz reads minute (of the day). */
+static int64_t next_time_of_day(const char *tz, int64_t now, int minute)
+{
+    const int64_t day = 86400000;
+    int64_t local = now + (int64_t)tz_offset_at(tz, now) * 1000;
+    int64_t midnight = local - ((local % day) + day) % day;
+    for (int k = 0; k < 3; k++) {
+        int64_t at = tz_to_utc(tz, midnight + k * day + (int64_t)minute * 60000);
+        if (at >= now)
+            return at;
+    }
+    return now;
+}
+
+/* Minutes after local midnight at now in zone tz. */
+static int minute_of_day(const char *tz, int64_t now)
+{
+    const int64_t day = 86400000;
+    int64_t local = now + (int64_t)tz_offset_at(tz, now) * 1000;
+    return (int)((((local % day) + day) % day) / 60000);
+}
+
+/* A date ("YYYY-MM-DD") of the profile: birth_date or attributes.NAME; false when absent. */
+static bool date_field(const struct sg_prof *p, const char *field, int64_t *days)
+{
+    const char *v = !strcmp(field, "birth_date")
+                        ? p->str[SG_S_BIRTH_DATE]
+                        : json_string_value(json_object_get(p->attributes, field + 11));
+    int64_t ms;
+    if (!v || strlen(v) < 10 || time_parse_iso8601(v, &ms))
+        return false;
+    *days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+    return true;
+}
+
+/* When a wait node ends for this run; now when it has already. */
+static int64_t wait_until(struct sc_engine *g, const struct sc_node *n, const struct sg_prof *p,
+                          int64_t now)
+{
+    if (n->until_minute >= 0)
+        return next_time_of_day(zone_of(g, p), now, n->until_minute);
+    if (n->until_field) {
+        int64_t days;
+        if (!p || !date_field(p, n->until_field, &days))
+            return now; /* no date: nothing to wait for */
+        return tz_to_utc(zone_of(g, p), days * 86400000) + n->offset_ms;
+    }
+    return now + n->duration_ms;
+}
+
+/* ---- send ------------------------------------------------------------------------------ */
+
+int sc_channel_index(const char *channel)
+{
+    static const char *const names[] = {"email", "sms", "push", "letter",
+                                        "call", "wallet", "in_app", "outbox"};
+    for (int i = 0; i < SC_CH_COUNT; i++)
+        if (!strcmp(names[i], channel))
+            return i;
+    return -1;
+}
+
+/* The data a template sees: the profile, the trigger's payload, the run. Caller decrefs. */
+static json_t *render_data(const struct sg_prof *p, const struct sc_run *r)
+{
+    static const char *const names[SG_S_COUNT] = {
+        "first_name", "last_name", "gender", "birth_date", "language", "email", "phone",
+        "street", "house_number", "postal_code", "city", "country", "lifecycle_stage", "source"};
+    json_t *prof = json_object();
+    json_object_set_new(prof, "id", json_integer(p->id));
+    for (int i = 0; i < SG_S_COUNT; i++)
+        if (p->str[i])
+            json_object_set_new(prof, names[i], json_string(p->str[i]));
+    if (p->attributes)
+        json_object_set(prof, "attributes", p->attributes);
+    json_t *run = json_pack("{s:I, s:s, s:s*}", "id", (json_int_t)r->id, "scenario",
+                            r->scenario_name ? r->scenario_name : "", "branch",
+                            r->branch[0] ? r->branch : NULL);
+    json_t *data = json_pack("{s:o, s:o}", "profile", prof, "run", run);
+    if (r->payload)
+        json_object_set(data, "event", r->payload);
+    return data;
+}
+
+static int render(const struct tpl *t, const json_t *data, bool html, const char *locale,
+                  char **out, struct errbuf *e)
+{
+    *out = NULL;
+    if (!t)
+        return 0;
+    struct buf b;
+    buf_init(&b, 1u << 20);
+    struct tpl_opts o = {.html = html, .locale = locale};
+    int rc = tpl_render(t, data, &o, &b, e);
+    if (!rc)
+        *out = xstrdup(b.len ? b.ptr : "");
+    buf_release(&b);
+    return rc;
+}
+
+/* The address of a channel for a profile, or NULL. Letters: the address block on lines. */
+static char *address_of(int ch, const struct sg_prof *p)
+{
+    switch (ch) {
+    case SC_CH_EMAIL:
+    case SC_CH_OUTBOX:
+        return p->str[SG_S_EMAIL] ? xstrdup(p->str[SG_S_EMAIL]) : NULL;
+    case SC_CH_SMS:
+    case SC_CH_CALL:
+        return p->str[SG_S_PHONE] ? xstrdup(p->str[SG_S_PHONE]) : NULL;
+    case SC_CH_LETTER: {
+        if (!p->str[SG_S_STREET] || !p->str[SG_S_CITY])
+            return NULL;
+        struct buf b;
+        buf_init(&b, 4096);
+        buf_addf(&b, "%s%s%s\n%s%s%s\n%s%s%s%s%s", p->str[SG_S_FIRST_NAME] ? p->str[SG_S_FIRST_NAME] : "",
+                 p->str[SG_S_FIRST_NAME] ? " " : "", p->str[SG_S_LAST_NAME] ? p->str[SG_S_LAST_NAME] : "",
+                 p->str[SG_S_STREET], p->str[SG_S_HOUSE_NUMBER] ? " " : "",
+                 p->str[SG_S_HOUSE_NUMBER] ? p->str[SG_S_HOUSE_NUMBER] : "",
+                 p->str[SG_S_POSTAL_CODE] ? p->str[SG_S_POSTAL_CODE] : "",
+                 p->str[SG_S_POSTAL_CODE] ? " " : "", p->str[SG_S_CITY],
+                 p->str[SG_S_COUNTRY] ? "\n" : "", p->str[SG_S_COUNTRY] ? p->str[SG_S_COUNTRY] : "");
+        char *out = xstrdup(b.ptr);
+        buf_release(&b);
+        return out;
+    }
+    default:
+        return NULL; /* push, wallet, in_app: the provider addresses the profile (issue 7) */
+    }
+}
+
+/* Whether the profile opted out of a consent channel as a whole ("post", "phone"). */
+static bool opted_out(struct sc_engine *g, const struct sg_prof *p, const char *channel)
+{
+    struct sg_world *w = sg_engine_world(g->sg);
+    uint32_t ch = sg_world_text_id(w, channel), none = sg_world_text_id(w, "");
+    for (uint32_t i = 0; ch != UINT32_MAX && i < p->nconsents; i++)
+        if (p->consents[i].channel == ch && p->consents[i].purpose == none &&
+            !p->consents[i].opted_in)
+            return true;
+    return false;
+}
+
+/*
+ * Whether the profile may receive this channel now: the consent rules of
+ * docs/scenarios.md. Returns NULL, or the status that stops the message.
+ */
+static const char *may_send(struct sc_engine *g, struct store *s, int ch, const struct sg_prof *p,
+                            const char *address, int64_t now)
+{
+    bool yes;
+    if (g->consent[ch] && (sg_engine_eval(g->sg, g->consent[ch], p->id, now, &yes) || !yes))
+        return "no_consent";
+    if ((ch == SC_CH_LETTER && opted_out(g, p, "post")) ||
+        (ch == SC_CH_CALL && opted_out(g, p, "phone")))
+        return "no_consent";
+    static const char *const names[] = {"email", "sms", "push", "letter",
+                                        "call", "wallet", "in_app", "outbox"};
+    if (address && store_suppressed(s, ch == SC_CH_OUTBOX ? "email" : names[ch], address))
+        return "suppressed";
+    if (g->cap_n[ch]) {
+        int64_t n = 0;
+        if (!store_message_count(s, p->id, names[ch], now - g->cap_ms[ch], &n) &&
+            n >= g->cap_n[ch])
+            return "capped";
+    }
+    return NULL;
+}
+
+static bool quiet_now(struct sc_engine *g, const struct sg_prof *p, int64_t now, int64_t *until)
+{
+    if (g->quiet_from < 0)
+        return false;
+    const char *tz = zone_of(g, p);
+    int m = minute_of_day(tz, now);
+    bool in = g->quiet_from <= g->quiet_to ? m >= g->quiet_from && m < g->quiet_to
+                                           : m >= g->quiet_from || m < g->quiet_to;
+    if (in)
+        *until = next_time_of_day(tz, now, g->quiet_to);
+    return in;
+}
+
+/*
+ * A send step. *status: the message's status, which is the step's outcome;
+ * *later > 0 when quiet hours hold the message back until then (no step).
+ */
+static int do_send(struct sc_engine *g, struct store *s, const struct sc_node *n,
+                   struct sc_run *r, const struct sg_prof *p, int64_t now, const char **status,
+                   int64_t *later, struct errbuf *e)
+{
+    *later = 0;
+    int ch = sc_channel_index(n->channel);
+    if (ch < 0)
+        BUG("channel \"%s\" passed validation", n->channel);
+    if (ch != SC_CH_OUTBOX && quiet_now(g, p, now, later))
+        return 0;
+    char *address = address_of(ch, p);
+    const char *stop = NULL;
+    if (!address && ch <= SC_CH_CALL)
+        stop = "no_address";
+    if (!stop)
+        stop = may_send(g, s, ch, p, address, now);
+    struct store_message m = {
+        .profile_id = p->id, .run_id = r->id, .step = r->seq + 1, .scenario_id = r->scenario_id,
+        .channel = n->channel, .template_name = n->template_name, .address = address,
+        .created_at = now,
+    };
+    char *subject = NULL, *body = NULL;
+    int rc = 0;
+    if (!stop) {
+        struct sc_template *t = sc_template(g, s, n->template_name);
+        if (!t || t->error) {
+            stop = "template_error";
+        } else {
+            json_t *data = render_data(p, r);
+            const char *locale = p->str[SG_S_LANGUAGE];
+            bool html = t->html != NULL;
+            rc = render(t->subject, data, false, locale, &subject, e);
+            if (!rc)
+                rc = render(html ? t->html : t->body, data, html, locale, &body, e);
+            json_decref(data);
+            if (rc) {
+                stop = "template_error";
+                err_clear(e);
+                rc = 0;
+            }
+        }
+    }
+    /* Until a channel is configured (issue 7), every message is kept in the outbox. */
+    m.status = stop ? stop : "stored";
+    m.subject = subject;
+    m.body = body;
+    rc = store_message_insert(s, &m);
+    if (rc == ERR_DUPLICATE)
+        BUG("run %lld step %lld sent twice", (long long)r->id, (long long)m.step);
+    if (rc)
+        rc = err_set(e, rc, "run %lld: recording the message: %s", (long long)r->id,
+                     store_last_error(s));
+    else if (!stop)
+        g->st->messages++;
+    *status = stop ? stop : "sent";
+    free(address);
+    free(subject);
+    free(body);
+    return rc;
+}
+
+/* ---- other effects --------------------------------------------------------------------- */
+
+static int do_update(struct sc_engine *g, struct store *s, const struct sc_node *n,
+                     struct sc_run *r, int64_t now, struct errbuf *e)
+{
+    int rc;
+    if (n->update == SC_UP_ATTRIBUTE) {
+        char *v = json_dumps(n->value, JSON_ENCODE_ANY | JSON_COMPACT);
+        rc = store_profile_set_attribute(s, r->profile_id, n->key, v, now);
+        free(v);
+    } else if (n->update == SC_UP_TAG) {
+        rc = store_profile_add_tag(s, r->profile_id, n->key, now);
+    } else {
+        char source[300];
+        snprintf(source, sizeof source, "scenario:%s", r->scenario_name ? r->scenario_name : "?");
+        struct store_consent c = {
+            .profile_id = r->profile_id, .channel = n->key, .purpose = n->purpose ? n->purpose : "",
+            .status = n->status, .source = source, .wording = n->wording, .ts = now,
+        };
+        rc = store_consent_set(s, &c, now);
+    }
+    (void)g;
+    if (rc && rc != ERR_NOT_FOUND)
+        return err_set(e, rc, "run %lld: update at \"%s\": %s", (long long)r->id, n->id,
+                       store_last_error(s));
+    return 0;
+}
+
+static int do_webhook(struct sc_engine *g, struct store *s, const struct sc_node *n,
+                      struct sc_run *r, const struct sg_prof *p, int64_t now, struct errbuf *e)
+{
+    json_t *data = render_data(p, r);
+    json_object_set_new(data, "node", json_string(n->id));
+    char *body = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(data);
+    struct store_message m = {
+        .profile_id = r->profile_id, .run_id = r->id, .step = r->seq + 1,
+        .scenario_id = r->scenario_id, .channel = "webhook", .status = "queued",
+        .address = n->url, .subject = n->secret, .body = body, .created_at = now,
+    };
+    int rc = store_message_insert(s, &m);
+    free(body);
+    if (rc)
+        return err_set(e, rc, "run %lld: queueing the webhook: %s", (long long)r->id,
+                       store_last_error(s));
+    (void)g;
+    return 0;
+}
+
+static int do_task(struct store *s, const struct sc_node *n, struct sc_run *r, int64_t now,
+                   struct errbuf *e)
+{
+    unsigned char raw[16];
+    char token[33];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(token, sizeof token, raw, sizeof raw);
+    int rc = store_task_create(s, r->id, r->profile_id, n->title, n->description, n->assignee,
+                               token, now, NULL);
+    if (rc)
+        return err_set(e, rc, "run %lld: creating the task: %s", (long long)r->id,
+                       store_last_error(s));
+    return 0;
+}
+
+/* A stable bucket 0..99 for the profile at this split. */
+static int bucket(int64_t scenario_id, const char *node, int64_t profile_id)
+{
+    unsigned char key[crypto_shorthash_KEYBYTES] = "rondo-split-key";
+    char in[128];
+    int n = snprintf(in, sizeof in, "%lld:%s:%lld", (long long)scenario_id, node,
+                     (long long)profile_id);
+    unsigned char h[crypto_shorthash_BYTES];
+    crypto_shorthash(h, (const unsigned char *)in, (unsigned long long)n, key);
+    uint64_t v = 0;
+    memcpy(&v, h, sizeof v);
+    return (int)(v % 100);
+}
+
+/* ---- the walk ---------------------------------------------------------------------------- */
+
+/* Leave a node the run waited at, as the reason for resuming says. */
+static int resume(struct sc_engine *g, struct store *s, const struct sc_def *d, struct sc_run *r,
+                  enum sc_resume why, int64_t now, struct errbuf *e)
+{
+    const struct sc_node *n = &d->nodes[r->node];
+    const char *outcome = NULL;
+    int to = -1;
+    if (r->state == SC_WAITING && why == SC_RESUME_DUE) {
+        outcome = "passed";
+        to = n->next;
+    } else if (r->state == SC_EVENT && why == SC_RESUME_EVENT) {
+        outcome = "happened";
+        to = n->happened;
+    } else if (r->state == SC_EVENT && why == SC_RESUME_DUE) {
+        outcome = "timed_out";
+        to = n->timed_out;
+    } else if (r->state == SC_ON_TASK && why == SC_RESUME_TASK) {
+        outcome = "resolved";
+        to = n->next;
+    } else {
+        return 0; /* ready: the node itself is still to do */
+    }
+    int rc = step(g, s, r, n->id, outcome, now, e);
+    r->node = to;
+    r->state = SC_READY;
+    return rc;
+}
+
+static int walk(struct sc_engine *g, struct store *s, const struct sc_def *d, struct sc_run *r,
+                int64_t now, struct errbuf *e)
+{
+    int64_t slot = sg_world_slot_of(sg_engine_world(g->sg), r->profile_id);
+    const struct sg_prof *p = slot >= 0 ? sg_world_prof(sg_engine_world(g->sg), (uint32_t)slot)
+                                        : NULL;
+    if (!p || !p->live) {
+        end(g, r, "profile_gone", now);
+        return 0;
+    }
+    for (int k = 0; k < MAX_STEPS; k++) {
+        if (r->node < 0) {
+            end(g, r, "completed", now);
+            return 0;
+        }
+        const struct sc_node *n = &d->nodes[r->node];
+        int goal;
+        if (d->ngoals && sc_goal_met(g, d, r->profile_id, now, &goal)) {
+            int rc = step(g, s, r, d->nodes[goal].id, "end:converted", now, e);
+            end(g, r, "converted", now);
+            return rc;
+        }
+        int rc = 0;
+        const char *outcome = "passed";
+        int to = n->next;
+        switch (n->kind) {
+        case SC_SEND: {
+            int64_t later;
+            rc = do_send(g, s, n, r, p, now, &outcome, &later, e);
+            if (!rc && later) {
+                r->state = SC_READY; /* quiet hours: the same node, later */
+                r->wake_at = later;
+                return 0;
+            }
+            break;
+        }
+        case SC_WAIT: {
+            int64_t until = wait_until(g, n, p, now);
+            if (until > now) {
+                r->state = SC_WAITING;
+                r->wake_at = until;
+                return 0;
+            }
+            break;
+        }
+        case SC_WAIT_FOR:
+            r->state = SC_EVENT;
+            r->wake_at = now + n->duration_ms;
+            return 0;
+        case SC_CONDITION: {
+            bool yes = false;
+            sg_engine_eval(g->sg, n->rule, r->profile_id, now, &yes);
+            outcome = yes ? "yes" : "no";
+            to = yes ? n->yes : n->no;
+            break;
+        }
+        case SC_SPLIT: {
+            int b = bucket(r->scenario_id, n->id, r->profile_id), i = 0, acc = n->branches[0].weight;
+            while (i + 1 < n->nbranches && b >= acc)
+                acc += n->branches[++i].weight;
+            snprintf(r->branch, sizeof r->branch, "%s", n->branches[i].name);
+            if (n->branches[i].holdout) {
+                rc = step(g, s, r, n->id, "end:holdout", now, e);
+                end(g, r, "holdout", now);
+                return rc;
+            }
+            outcome = n->branches[i].name;
+            to = n->branches[i].to;
+            break;
+        }
+        case SC_UPDATE: rc = do_update(g, s, n, r, now, e); break;
+        case SC_WEBHOOK: rc = do_webhook(g, s, n, r, p, now, e); outcome = "queued"; break;
+        case SC_TASK:
+            rc = do_task(s, n, r, now, e);
+            r->state = SC_ON_TASK;
+            r->wake_at = 0;
+            return rc;
+        case SC_EXIT: {
+            char what[SC_MAX_ID + 16];
+            snprintf(what, sizeof what, "end:%s", n->reason ? n->reason : "exited");
+            rc = step(g, s, r, n->id, what, now, e);
+            end(g, r, n->reason ? n->reason : "exited", now);
+            return rc;
+        }
+        case SC_GOAL: BUG("a goal node is never walked into");
+        }
+        if (!rc)
+            rc = step(g, s, r, n->id, outcome, now, e);
+        if (rc)
+            return rc;
+        r->node = to;
+    }
+    r->state = SC_READY; /* a long walk: the rest at the next tick */
+    r->wake_at = now;
+    return 0;
+}
+
+static int save(struct store *s, const struct sc_def *d, struct sc_run *r, int64_t now,
+                struct errbuf *e)
+{
+    char *payload = r->payload && !r->id ? json_dumps(r->payload, JSON_COMPACT) : NULL;
+    const char *node = r->node >= 0 ? d->nodes[r->node].id : "end";
+    struct store_run row = {
+        .id = r->id, .scenario_id = r->scenario_id, .version = r->version,
+        .profile_id = r->profile_id, .state = sc_state_name(r->state), .node = node,
+        .wake_at = r->state == SC_DONE ? 0 : r->wake_at, .seq = r->seq,
+        .branch = r->branch[0] ? r->branch : NULL, .outcome = r->outcome, .payload = payload,
+        .entered_at = r->entered_at, .updated_at = now, .ended_at = r->ended_at,
+    };
+    int rc = r->id ? store_run_save(s, &row) : store_run_insert(s, &row);
+    free(payload);
+    if (rc)
+        return err_set(e, rc, "writing run %lld: %s", (long long)r->id, store_last_error(s));
+    r->id = row.id;
+    return 0;
+}
+
+int sc_run_advance(struct sc_engine *g, struct store *s, const struct sc_def *d,
+                   struct sc_run *r, enum sc_resume why, int64_t now, struct errbuf *e)
+{
+    int rc = 0;
+    if (!r->id) /* a new run: its id keys the ledger */
+        rc = save(s, d, r, now, e);
+    if (!rc)
+        rc = resume(g, s, d, r, why, now, e);
+    if (!rc && r->state == SC_READY)
+        rc = walk(g, s, d, r, now, e);
+    if (!rc)
+        rc = save(s, d, r, now, e);
+    g->st->advanced++;
+    return rc;
+}
+
+int sc_run_end(struct sc_engine *g, struct store *s, const struct sc_def *d, struct sc_run *r,
+               const char *outcome, int at_node, int64_t now, struct errbuf *e)
+{
+    char what[64];
+    snprintf(what, sizeof what, "end:%s", outcome);
+    int k = at_node >= 0 ? at_node : r->node;
+    const char *node = k >= 0 ? d->nodes[k].id : "end";
+    int rc = step(g, s, r, node, what, now, e);
+    end(g, r, outcome, now);
+    if (!rc)
+        rc = save(s, d, r, now, e);
+    return rc;
+}
