@@ -105,9 +105,9 @@ struct parser {
 
 /* A tag between "{{" and its closing braces. */
 struct tag {
-    const char *start; /* the "{{" */
-    const char *end;   /* after the closing braces */
-    char sigil;        /* '#', '^', '/', '!', '&', '{', or 0 for a plain variable */
+    const char *start;       /* the "{{" */
+    const char *end;         /* after the closing braces */
+    char sigil;              /* '#', '^', '/', '!', '&', '{', or 0 for a plain variable */
     const char *cbeg, *cend; /* the content, without sigil and braces */
 };
 
@@ -167,8 +167,8 @@ static const char *skip_space(const char *p, const char *end)
 static bool is_name(char c)
 {
     unsigned char u = (unsigned char)c;
-    return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
-           u == '_' || u == '-' || u >= 0x80;
+    return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '_' ||
+           u == '-' || u >= 0x80;
 }
 
 /* A path at *pp: "." or parts joined by dots. */
@@ -260,8 +260,7 @@ bad:
 }
 
 /* One filter after its "|": a name and, for those that take one, ': "value"'. */
-static int parse_filter(struct parser *ps, const char **pp, const char *end,
-                        struct tpl_filter *f)
+static int parse_filter(struct parser *ps, const char **pp, const char *end, struct tpl_filter *f)
 {
     const char *p = skip_space(*pp, end), *name = p;
     while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
@@ -339,8 +338,7 @@ static int parse_section_name(struct parser *ps, const struct tag *tg, struct tp
         return 0;
     if (*p == '|')
         return fail(ps, p, "a section tag takes a name only, not filters");
-    return fail(ps, p, "after the name \"%.*s\", the end of the tag is expected",
-                SHOW(path->text));
+    return fail(ps, p, "after the name \"%.*s\", the end of the tag is expected", SHOW(path->text));
 }
 
 /*
@@ -653,8 +651,8 @@ static const struct locale locales[] = {
      ",",
      CUR_AFTER_SPACE,
      DAY_DOT,
-     {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-      "Oktober", "November", "Dezember"}},
+     {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+      "November", "Dezember"}},
 };
 
 /* The language of "fr-BE", "nl_NL", "DE": its first two letters, then the end, - or _. */
@@ -866,8 +864,8 @@ static bool number_plain(const struct val *v, int decimals, bool keep, char *tmp
     double d;
     if (v->kind == V_JSON && json_is_integer(v->j)) {
         int zeros = keep ? decimals : 0;
-        snprintf(tmp, n, "%" PRId64 "%s%.*s", (int64_t)json_integer_value(v->j),
-                 zeros ? "." : "", zeros, "000000");
+        snprintf(tmp, n, "%" PRId64 "%s%.*s", (int64_t)json_integer_value(v->j), zeros ? "." : "",
+                 zeros, "000000");
         return true;
     }
     if (v->kind == V_JSON && json_is_real(v->j)) {
@@ -959,20 +957,24 @@ static int apply(struct render *r, const struct tpl_filter *f, struct val *v, st
 
 /* ---- rendering ----------------------------------------------------------- */
 
+/* What a character becomes in HTML text or an attribute's value, or NULL: itself. */
+static const char *html_escape(char c)
+{
+    static const char *const rep[] = {
+        ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
+    };
+    unsigned char u = (unsigned char)c;
+    return u < sizeof(rep) / sizeof(rep[0]) ? rep[u] : NULL;
+}
+
 static int add_escaped(struct buf *b, struct str s)
 {
     size_t run = 0;
     int rc = 0;
     for (size_t i = 0; i < s.len && !rc; i++) {
-        const char *rep = NULL;
-        switch (s.ptr[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        default: continue;
-        }
+        const char *rep = html_escape(s.ptr[i]);
+        if (!rep)
+            continue;
         rc = buf_add(b, s.ptr + run, i - run);
         if (!rc)
             rc = buf_adds(b, rep);
@@ -1160,11 +1162,10 @@ static void owe_break(struct h2t *h, int n)
 static size_t entity(const char *p, char *u, size_t *ulen)
 {
     static const char *const named[][2] = {
-        {"amp", "&"},      {"lt", "<"},       {"gt", ">"},       {"quot", "\""},
-        {"apos", "'"},     {"nbsp", " "},     {"copy", "©"},     {"reg", "®"},
-        {"trade", "™"},    {"euro", "€"},     {"hellip", "…"},   {"mdash", "—"},
-        {"ndash", "–"},    {"lsquo", "‘"},    {"rsquo", "’"},    {"ldquo", "“"},
-        {"rdquo", "”"},    {"laquo", "«"},    {"raquo", "»"},    {"middot", "·"},
+        {"amp", "&"},    {"lt", "<"},    {"gt", ">"},    {"quot", "\""}, {"apos", "'"},
+        {"nbsp", " "},   {"copy", "©"},  {"reg", "®"},   {"trade", "™"}, {"euro", "€"},
+        {"hellip", "…"}, {"mdash", "—"}, {"ndash", "–"}, {"lsquo", "‘"}, {"rsquo", "’"},
+        {"ldquo", "“"},  {"rdquo", "”"}, {"laquo", "«"}, {"raquo", "»"}, {"middot", "·"},
     };
     const char *semi = p + 1;
     while (semi < p + 12 && *semi && *semi != ';')
@@ -1179,7 +1180,7 @@ static size_t entity(const char *p, char *u, size_t *ulen)
             return 0;
         long cp = 0;
         for (; d < semi; d++) {
-            int v = *d >= '0' && *d <= '9'   ? *d - '0'
+            int v = *d >= '0' && *d <= '9'          ? *d - '0'
                     : hex && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10
                     : hex && *d >= 'A' && *d <= 'F' ? *d - 'A' + 10
                                                     : -1;
@@ -1187,9 +1188,10 @@ static size_t entity(const char *p, char *u, size_t *ulen)
                 return 0;
             cp = cp * (hex ? 16 : 10) + v;
         }
-        if (cp == 160)
-            cp = ' ';
-        if (!utf8proc_codepoint_valid((utf8proc_int32_t)cp) || cp == 0)
+        if (cp == 160 || cp == '\t' || cp == '\n' || cp == '\f' || cp == '\r')
+            cp = ' '; /* white space like any other */
+        else if (cp < 32 || (cp >= 0x7F && cp < 0xA0) ||
+                 !utf8proc_codepoint_valid((utf8proc_int32_t)cp))
             cp = 0xFFFD;
         *ulen = (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, (utf8proc_uint8_t *)u);
         return n + 2;
@@ -1229,16 +1231,20 @@ static void put_text(struct h2t *h, const char *p, const char *end)
     }
 }
 
-/* Entities decoded into b, white space kept (a URL). */
-static int decode_into(struct buf *b, const char *p, const char *end)
+/* A link's URL into b: entities decoded, tabs and new lines dropped (as browsers do). */
+static int decode_url(struct buf *b, const char *p, const char *end)
 {
     int rc = 0;
     buf_reset(b);
-    while (p < end && !rc) {
+    for (; p < end && !rc; p++) {
         char u[8];
         size_t ulen = 0, n = *p == '&' ? entity(p, u, &ulen) : 0;
-        rc = n ? buf_add(b, u, ulen) : buf_addch(b, *p);
-        p += n ? n : 1;
+        if (n) {
+            rc = buf_add(b, u, ulen);
+            p += n - 1;
+        } else if (*p != '\t' && *p != '\n' && *p != '\r') {
+            rc = buf_addch(b, *p);
+        }
     }
     return rc;
 }
@@ -1356,9 +1362,9 @@ static void link_end(struct h2t *h)
     struct str url = str_trim(str_make(h->href.ptr, h->href.len));
     if (!url.len || url.ptr[0] == '#' || str_starts_with(url, "javascript:"))
         return;
-    struct str text = h->rc ? str_make("", 0)
-                            : str_trim(str_make(h->out->ptr + h->link_at,
-                                                h->out->len - h->link_at));
+    struct str text = h->rc
+                          ? str_make("", 0)
+                          : str_trim(str_make(h->out->ptr + h->link_at, h->out->len - h->link_at));
     struct str bare = url;
     if (str_starts_with(url, "mailto:") || str_starts_with(url, "tel:"))
         str_cut(url, ':', &(struct str){0}, &bare);
@@ -1378,10 +1384,10 @@ static void link_end(struct h2t *h)
 
 static void on_tag(struct h2t *h, const struct html_tag *tg)
 {
-    static const char *const para[] = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
-                                       "table", "blockquote", "hr", NULL};
-    static const char *const line[] = {"div", "li", "tr", "section", "article", "header",
-                                       "footer", "center", NULL};
+    static const char *const para[] = {"p",  "h1", "h2",    "h3",         "h4", "h5", "h6",
+                                       "ul", "ol", "table", "blockquote", "hr", NULL};
+    static const char *const line[] = {"div",    "li",     "tr",     "section", "article",
+                                       "header", "footer", "center", NULL};
     const char *name = tg->name;
     if (!strcmp(name, "br")) {
         h->breaks = h->breaks < 2 ? h->breaks + 1 : 2;
@@ -1400,7 +1406,7 @@ static void on_tag(struct h2t *h, const struct html_tag *tg)
     } else if (!strcmp(name, "a")) {
         link_end(h);
         if (!tg->closing && tg->href && !h->rc) {
-            h->rc = decode_into(&h->href, tg->href, tg->href_end);
+            h->rc = decode_url(&h->href, tg->href, tg->href_end);
             h->in_link = true;
             h->link_at = h->out->len;
         }
@@ -1428,8 +1434,8 @@ int tpl_text_from_html(const char *html, struct buf *out)
         } else if (is_letter(p[1]) || (p[1] == '/' && is_letter(p[2]))) {
             struct html_tag tg;
             p = read_tag(p, &tg);
-            if (!tg.closing && name_in(tg.name, (const char *const[]){"style", "script", "title",
-                                                                       NULL}))
+            if (!tg.closing &&
+                name_in(tg.name, (const char *const[]){"style", "script", "title", NULL}))
                 p = find_end_tag(p, tg.name);
             else
                 on_tag(&h, &tg);

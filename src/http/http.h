@@ -163,5 +163,28 @@ void h_segment_count(struct request *r);
 void h_segment_members(struct request *r);
 void h_segment_shifts(struct request *r);
 void h_segment_preview(struct request *r);
+/* scenarios, runs, templates, the outbox, tasks and the clock (h_scenarios.c) */
+#define HTTP_SCENARIO_BODY_MAX ((size_t)1 << 20) /* a definition is at most 256 KB; a template's parts too */
+void h_scenario_list(struct request *r);
+void h_scenario_create(struct request *r);
+void h_scenario_validate(struct request *r);
+void h_scenario_get(struct request *r);
+void h_scenario_update(struct request *r);
+void h_scenario_activate(struct request *r);
+void h_scenario_pause(struct request *r);
+void h_scenario_archive(struct request *r);
+void h_scenario_enter(struct request *r);
+void h_scenario_runs(struct request *r);
+void h_run_get(struct request *r);
+void h_profile_runs(struct request *r);
+void h_template_list(struct request *r);
+void h_template_get(struct request *r);
+void h_template_put(struct request *r);
+void h_message_list(struct request *r);
+void h_task_list(struct request *r);
+void h_task_page(struct request *r);
+void h_task_resolve(struct request *r);
+void h_clock_get(struct request *r);
+void h_clock_advance(struct request *r);
 
 #endif

@@ -16,6 +16,12 @@ static const char *const route_names[RT_COUNT] = {
     "/api/v1/matches/{id}/accept", "/api/v1/matches/{id}/reject",
     "/api/v1/segments", "/api/v1/segments/{id}", "/api/v1/segments/{id}/count",
     "/api/v1/segments/{id}/members", "/api/v1/segments/{id}/shifts", "/api/v1/segments/preview",
+    "/api/v1/scenarios", "/api/v1/scenarios/{id}", "/api/v1/scenarios/validate",
+    "/api/v1/scenarios/{id}/activate", "/api/v1/scenarios/{id}/pause",
+    "/api/v1/scenarios/{id}/archive", "/api/v1/scenarios/{id}/enter",
+    "/api/v1/scenarios/{id}/runs", "/api/v1/runs/{id}", "/api/v1/profiles/{id}/runs",
+    "/api/v1/templates", "/api/v1/templates/{name}", "/api/v1/messages", "/api/v1/tasks",
+    "/t/{token}", "/api/v1/clock", "/api/v1/clock/advance",
     "other",
 };
 

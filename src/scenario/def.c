@@ -19,6 +19,7 @@
 
 #include "base/clock.h"
 #include "base/xalloc.h"
+#include "channel/template.h"
 #include "base/json.h"
 #include "segment/build.h"
 #include "segment/engine.h"
@@ -43,9 +44,14 @@ static const char *const channels[] = {"email", "sms", "push", "letter", "call",
 
 /* ---- small readers ----------------------------------------------------------- */
 
-/* An optional string member, copied into the arena; 0, or ERR_INVALID naming path.key. */
-static int get_str(struct sc_def *d, const json_t *o, const char *key, const char *path,
-                   const char **out, bool required, size_t max, struct errbuf *e)
+/*
+ * An optional string member, copied into the arena; 0, or ERR_INVALID naming
+ * path.key. Control characters are refused, except line breaks and tabs in
+ * the members that hold prose or rules (multiline).
+ */
+static int get_text(struct sc_def *d, const json_t *o, const char *key, const char *path,
+                    const char **out, bool required, size_t max, bool multiline,
+                    struct errbuf *e)
 {
     char field[160];
     snprintf(field, sizeof field, "%s.%s", path, key);
@@ -62,10 +68,16 @@ static int get_str(struct sc_def *d, const json_t *o, const char *key, const cha
         return FAIL(e, field, "%s is longer than %zu bytes", field, max);
     const char *s = json_string_value(v);
     for (const char *p = s; *p; p++)
-        if ((unsigned char)*p < 0x20)
+        if ((unsigned char)*p < 0x20 && !(multiline && (*p == '\n' || *p == '\r' || *p == '\t')))
             return FAIL(e, field, "%s contains a control character", field);
     *out = arena_strdup(&d->arena, s);
     return *out ? 0 : err_set(e, ERR_TOO_BIG, "the definition is too large");
+}
+
+static int get_str(struct sc_def *d, const json_t *o, const char *key, const char *path,
+                   const char **out, bool required, size_t max, struct errbuf *e)
+{
+    return get_text(d, o, key, path, out, required, max, false, e);
 }
 
 /* A duration member ("4h", "30d") into ms; absent leaves *ms. */
@@ -126,7 +138,7 @@ static bool is_field_name(const char *s)
 static int get_rule(struct sc_def *d, const json_t *o, const char *path, struct sc_node *n,
                     struct errbuf *e)
 {
-    int rc = get_str(d, o, "rule", path, &n->rule_text, true, SG_MAX_TEXT, e);
+    int rc = get_text(d, o, "rule", path, &n->rule_text, true, SG_MAX_TEXT, true, e);
     if (rc)
         return rc;
     struct sg_error err;
@@ -134,8 +146,7 @@ static int get_rule(struct sc_def *d, const json_t *o, const char *path, struct 
     if (rc) {
         char field[160];
         snprintf(field, sizeof field, "%s.rule", path);
-        return err_field(e, rc, field, "node \"%s\": the rule at %d:%d: %s", n->id, err.line,
-                         err.col, err.msg);
+        return err_field(e, rc, field, "node \"%s\": the rule: %s", n->id, err.msg);
     }
     return 0;
 }
@@ -173,9 +184,12 @@ static int get_where(struct sc_def *d, const json_t *o, const char *path, struct
         int rc = get_str(d, c, "path", at, &x->path, true, 200, e);
         if (rc)
             return rc;
-        const char *op = json_string_value(json_object_get(c, "op"));
-        if (!op)
-            op = "=";
+        const json_t *opv = json_object_get(c, "op");
+        const char *op = opv ? json_string_value(opv) : "=";
+        if (!op) {
+            snprintf(at + strlen(at), sizeof at - strlen(at), ".op");
+            return FAIL(e, at, "%s is not one of = != < <= > >= exists (a text)", at);
+        }
         size_t k = 0;
         while (k < sizeof where_ops / sizeof where_ops[0] && strcmp(where_ops[k].name, op))
             k++;
@@ -328,7 +342,7 @@ static int read_trigger(struct sc_def *d, const json_t *in, struct errbuf *e)
                       "trigger.at must be an ISO 8601 time (\"2026-12-01T09:00:00Z\")");
         if (!rc)
             rc = get_duration(t, "every", "trigger", &g->every_ms, false, false, e);
-        if (!rc && g->every_ms && g->every_ms < 3600000)
+        if (!rc && json_object_get(t, "every") && g->every_ms < 3600000)
             rc = FAIL(e, "trigger.every", "trigger.every is at least 1h");
         break;
     }
@@ -459,6 +473,12 @@ static int read_update(struct sc_def *d, const json_t *o, const char *path, stru
                      path, &n->key, true, 100, e);
     if (rc)
         return rc;
+    if (n->update == SC_UP_CONSENT && strcmp(n->key, "email") && strcmp(n->key, "sms") &&
+        strcmp(n->key, "push") && strcmp(n->key, "post") && strcmp(n->key, "phone")) {
+        snprintf(field, sizeof field, "%s.channel", path);
+        return FAIL(e, field, "node \"%s\": a consent's channel is email, sms, push, post or phone",
+                    n->id);
+    }
     if (n->update == SC_UP_ATTRIBUTE) {
         const json_t *v = json_object_get(o, "value");
         snprintf(field, sizeof field, "%s.value", path);
@@ -475,9 +495,30 @@ static int read_update(struct sc_def *d, const json_t *o, const char *path, stru
         if (!rc)
             rc = get_str(d, o, "purpose", path, &n->purpose, false, 100, e);
         if (!rc)
-            rc = get_str(d, o, "wording", path, &n->wording, n->status[7] == 'i', 2000, e);
+            rc = get_text(d, o, "wording", path, &n->wording, !strcmp(n->status, "opted_in"),
+                          2000, true, e);
     }
     return rc;
+}
+
+/* A task's title or description is a template over the run's data: it must compile. */
+static int check_text(const struct sc_node *n, const char *text, const char *key,
+                      const char *path, struct errbuf *e)
+{
+    if (!text)
+        return 0;
+    struct tpl *t = NULL;
+    struct errbuf te;
+    err_clear(&te);
+    char what[SC_MAX_ID + 32];
+    snprintf(what, sizeof what, "%s of node %s", key, n->id);
+    int rc = tpl_compile(what, text, &t, &te);
+    tpl_free(t);
+    if (!rc)
+        return 0;
+    char field[160];
+    snprintf(field, sizeof field, "%s.%s", path, key);
+    return err_field(e, ERR_INVALID, field, "node \"%s\": %s", n->id, te.msg);
 }
 
 static int read_node(struct sc_def *d, const json_t *o, int i, struct errbuf *e)
@@ -545,7 +586,11 @@ static int read_node(struct sc_def *d, const json_t *o, int i, struct errbuf *e)
         if (!rc)
             rc = get_str(d, o, "assignee", path, &n->assignee, false, 200, e);
         if (!rc)
-            rc = get_str(d, o, "description", path, &n->description, false, 4000, e);
+            rc = get_text(d, o, "description", path, &n->description, false, 4000, true, e);
+        if (!rc)
+            rc = check_text(n, n->title, "title", path, e);
+        if (!rc)
+            rc = check_text(n, n->description, "description", path, e);
         return rc;
     case SC_EXIT: return get_str(d, o, "reason", path, &n->reason, false, SC_MAX_ID, e);
     }

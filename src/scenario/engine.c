@@ -281,6 +281,12 @@ static struct tpl *compile_part(json_t *t, const char *key, const char *name, ch
     return out;
 }
 
+static void on_var(void *ctx, const char *path)
+{
+    if (!strncmp(path, "order", 5) && (!path[5] || path[5] == '.'))
+        *(bool *)ctx = true;
+}
+
 struct sc_template *sc_template(struct sc_engine *g, struct store *s, const char *name)
 {
     for (int i = 0; i < g->ntpls; i++)
@@ -297,6 +303,10 @@ struct sc_template *sc_template(struct sc_engine *g, struct store *s, const char
     x->subject = compile_part(t, "subject", name, &x->error);
     x->body = compile_part(t, "body", name, &x->error);
     x->html = compile_part(t, "html", name, &x->error);
+    struct tpl *parts[] = {x->subject, x->body, x->html};
+    for (int i = 0; i < 3; i++)
+        if (parts[i])
+            tpl_each_var(parts[i], on_var, &x->uses_order);
     if (x->error)
         log_warn("scenarios: template \"%s\": %s", name, x->error);
     json_decref(t);
@@ -698,7 +708,7 @@ static int check_goals(struct follow *f)
             struct sc_run *r = &b.v[k];
             const struct sc_def *d = bind_run(f->g, f->s, r);
             int goal;
-            if (d && d->ngoals && sc_goal_met(f->g, d, r->profile_id, f->now, &goal))
+            if (d && d->ngoals && sc_goal_met(f->g, d, r, f->now, &goal))
                 rc = sc_run_end(f->g, f->s, d, r, "converted", goal, f->now, f->e);
         }
         runbuf_release(&b);

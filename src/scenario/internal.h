@@ -8,6 +8,7 @@
 #include "scenario/def.h"
 #include "scenario/engine.h"
 
+struct sg_prof;
 struct sg_rule;
 struct tpl;
 
@@ -31,6 +32,7 @@ struct scen {
 struct sc_template {
     char *name, *channel;
     struct tpl *subject, *body, *html; /* NULL when absent or not compiled */
+    bool uses_order;                   /* reads {{order...}}: the order is looked up */
     char *error;                       /* why it did not compile, or NULL */
 };
 
@@ -90,12 +92,23 @@ int sc_run_advance(struct sc_engine *g, struct store *s, const struct sc_def *d,
 int sc_run_end(struct sc_engine *g, struct store *s, const struct sc_def *d, struct sc_run *r,
                const char *outcome, int at_node, int64_t now, struct errbuf *e);
 
-/* Whether some goal of d is met by the run's profile now. */
-bool sc_goal_met(struct sc_engine *g, const struct sc_def *d, int64_t profile_id, int64_t now,
+/*
+ * Whether some goal of d is met by the run's profile now (*goal: which),
+ * counting in aggregates only what happened since the run entered.
+ */
+bool sc_goal_met(struct sc_engine *g, const struct sc_def *d, const struct sc_run *r, int64_t now,
                  int *goal);
 
 /* The template of that name, compiled (cached per tick stamp); NULL when unknown. */
 struct sc_template *sc_template(struct sc_engine *g, struct store *s, const char *name);
+
+/*
+ * The data templates see for a run: {profile, event (the trigger's payload),
+ * run, order (when with_order: the order the event names by order_id, else
+ * the newest)}. Caller decrefs.
+ */
+json_t *sc_render_data(struct store *s, const struct sg_prof *p, const struct sc_run *r,
+                       bool with_order);
 
 const char *sc_state_name(enum sc_state st);
 int sc_channel_index(const char *channel);

@@ -57,12 +57,14 @@ static void end(struct sc_engine *g, struct sc_run *r, const char *outcome, int6
 
 /* ---- goals ----------------------------------------------------------------------------- */
 
-bool sc_goal_met(struct sc_engine *g, const struct sc_def *d, int64_t profile_id, int64_t now,
+bool sc_goal_met(struct sc_engine *g, const struct sc_def *d, const struct sc_run *r, int64_t now,
                  int *goal)
 {
     for (int i = 0; i < d->ngoals; i++) {
         bool yes = false;
-        if (!sg_engine_eval(g->sg, d->nodes[d->goals[i]].rule, profile_id, now, &yes) && yes) {
+        if (!sg_engine_eval_since(g->sg, d->nodes[d->goals[i]].rule, r->profile_id, now,
+                                  r->entered_at, &yes) &&
+            yes) {
             *goal = d->goals[i];
             return true;
         }
@@ -143,8 +145,8 @@ int sc_channel_index(const char *channel)
     return -1;
 }
 
-/* The data a template sees: the profile, the trigger's payload, the run. Caller decrefs. */
-static json_t *render_data(const struct sg_prof *p, const struct sc_run *r)
+json_t *sc_render_data(struct store *s, const struct sg_prof *p, const struct sc_run *r,
+                       bool with_order)
 {
     static const char *const names[SG_S_COUNT] = {
         "first_name", "last_name", "gender", "birth_date", "language", "email", "phone",
@@ -162,6 +164,20 @@ static json_t *render_data(const struct sg_prof *p, const struct sc_run *r)
     json_t *data = json_pack("{s:o, s:o}", "profile", prof, "run", run);
     if (r->payload)
         json_object_set(data, "event", r->payload);
+    json_t *order = NULL;
+    if (with_order) {
+        json_t *oid = json_object_get(json_object_get(r->payload, "properties"), "order_id");
+        char buf[32];
+        const char *ext = json_string_value(oid);
+        if (json_is_integer(oid)) {
+            snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(oid));
+            ext = buf;
+        }
+        if (store_profile_order(s, p->id, ext, &order) && ext)
+            store_profile_order(s, p->id, NULL, &order);
+    }
+    if (order)
+        json_object_set_new(data, "order", order);
     return data;
 }
 
@@ -295,7 +311,7 @@ static int do_send(struct sc_engine *g, struct store *s, const struct sc_node *n
         if (!t || t->error) {
             stop = "template_error";
         } else {
-            json_t *data = render_data(p, r);
+            json_t *data = sc_render_data(s, p, r, t->uses_order);
             const char *locale = p->str[SG_S_LANGUAGE];
             bool html = t->html != NULL;
             rc = render(t->subject, data, false, locale, &subject, e);
@@ -359,7 +375,7 @@ static int do_update(struct sc_engine *g, struct store *s, const struct sc_node 
 static int do_webhook(struct sc_engine *g, struct store *s, const struct sc_node *n,
                       struct sc_run *r, const struct sg_prof *p, int64_t now, struct errbuf *e)
 {
-    json_t *data = render_data(p, r);
+    json_t *data = sc_render_data(s, p, r, false);
     json_object_set_new(data, "node", json_string(n->id));
     char *body = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(data);
@@ -377,15 +393,38 @@ static int do_webhook(struct sc_engine *g, struct store *s, const struct sc_node
     return 0;
 }
 
-static int do_task(struct store *s, const struct sc_node *n, struct sc_run *r, int64_t now,
-                   struct errbuf *e)
+/* A task's title or description: a template over the run's data (the order included). */
+static char *task_text(const char *text, const json_t *data, const char *what)
+{
+    if (!text)
+        return NULL;
+    struct tpl *t = NULL;
+    struct errbuf e;
+    err_clear(&e);
+    char *out = NULL;
+    if (tpl_compile(what, text, &t, &e) || render(t, data, false, NULL, &out, &e)) {
+        free(out);
+        out = xstrdup(text); /* checked when saved; keep the text as written */
+    }
+    tpl_free(t);
+    return out;
+}
+
+static int do_task(struct store *s, const struct sc_node *n, struct sc_run *r,
+                   const struct sg_prof *p, int64_t now, struct errbuf *e)
 {
     unsigned char raw[16];
     char token[33];
     randombytes_buf(raw, sizeof raw);
     sodium_bin2hex(token, sizeof token, raw, sizeof raw);
-    int rc = store_task_create(s, r->id, r->profile_id, n->title, n->description, n->assignee,
-                               token, now, NULL);
+    json_t *data = sc_render_data(s, p, r, true);
+    char *title = task_text(n->title, data, "task title");
+    char *description = task_text(n->description, data, "task description");
+    json_decref(data);
+    int rc = store_task_create(s, r->id, r->profile_id, title, description, n->assignee, token,
+                               now, NULL);
+    free(title);
+    free(description);
     if (rc)
         return err_set(e, rc, "run %lld: creating the task: %s", (long long)r->id,
                        store_last_error(s));
@@ -453,7 +492,7 @@ static int walk(struct sc_engine *g, struct store *s, const struct sc_def *d, st
         }
         const struct sc_node *n = &d->nodes[r->node];
         int goal;
-        if (d->ngoals && sc_goal_met(g, d, r->profile_id, now, &goal)) {
+        if (d->ngoals && sc_goal_met(g, d, r, now, &goal)) {
             int rc = step(g, s, r, d->nodes[goal].id, "end:converted", now, e);
             end(g, r, "converted", now);
             return rc;
@@ -509,7 +548,7 @@ static int walk(struct sc_engine *g, struct store *s, const struct sc_def *d, st
         case SC_UPDATE: rc = do_update(g, s, n, r, now, e); break;
         case SC_WEBHOOK: rc = do_webhook(g, s, n, r, p, now, e); outcome = "queued"; break;
         case SC_TASK:
-            rc = do_task(s, n, r, now, e);
+            rc = do_task(s, n, r, p, now, e);
             r->state = SC_ON_TASK;
             r->wake_at = 0;
             return rc;

@@ -340,6 +340,12 @@ static int member_cb(void *ctx, const char *segment, uint32_t slot, const char *
 int sg_engine_eval(struct sg_engine *g, const struct sg_rule *rule, int64_t profile_id,
                    int64_t now, bool *out)
 {
+    return sg_engine_eval_since(g, rule, profile_id, now, 0, out);
+}
+
+int sg_engine_eval_since(struct sg_engine *g, const struct sg_rule *rule, int64_t profile_id,
+                         int64_t now, int64_t since, bool *out)
+{
     *out = false;
     int64_t slot = sg_world_slot_of(g->w, profile_id);
     if (slot < 0)
@@ -350,6 +356,7 @@ int sg_engine_eval(struct sg_engine *g, const struct sg_rule *rule, int64_t prof
     struct sg_ctx c = sg_ctx_at(g->w, now, g->tz);
     c.member = member_cb;
     c.member_ctx = g;
+    c.since = since;
     *out = sg_eval(rule, &c, (uint32_t)slot);
     return 0;
 }

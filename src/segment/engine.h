@@ -138,6 +138,14 @@ int sg_engine_count(struct sg_engine *g, int64_t segment_id, int64_t *count);
 int sg_engine_eval(struct sg_engine *g, const struct sg_rule *rule, int64_t profile_id,
                    int64_t now, bool *out);
 
+/*
+ * The same, with aggregates (orders.count(), events.any(...)) counting only
+ * rows from since on: a scenario's goal counts what happened after its run
+ * entered.
+ */
+int sg_engine_eval_since(struct sg_engine *g, const struct sg_rule *rule, int64_t profile_id,
+                         int64_t now, int64_t since, bool *out);
+
 /* The workspace's time zone as loaded ("" for UTC); borrowed. */
 const char *sg_engine_timezone(const struct sg_engine *g);
 

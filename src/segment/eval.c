@@ -266,6 +266,8 @@ static bool row_passes(const struct sg_node *n, const struct sg_prof *p, uint32_
     switch (n->table) {
     case SG_ORDERS:
         ts = p->orders[i].ts;
+        if (ts < c->since)
+            return false;
         *of = order_field(&p->orders[i], n->of).num;
         for (int k = 0; k < n->nkids; k++)
             if (!row_filter(n->kids[k], order_field(&p->orders[i], n->kids[k]->field), ts, c))
@@ -273,6 +275,8 @@ static bool row_passes(const struct sg_node *n, const struct sg_prof *p, uint32_
         return true;
     case SG_LINES:
         ts = p->lines[i].ts;
+        if (ts < c->since)
+            return false;
         *of = line_field(&p->lines[i], n->of).num;
         for (int k = 0; k < n->nkids; k++)
             if (!row_filter(n->kids[k], line_field(&p->lines[i], n->kids[k]->field), ts, c))
@@ -280,6 +284,8 @@ static bool row_passes(const struct sg_node *n, const struct sg_prof *p, uint32_
         return true;
     case SG_EVENTS:
         ts = p->events[i].ts;
+        if (ts < c->since)
+            return false;
         *of = 0;
         for (int k = 0; k < n->nkids; k++)
             if (!row_filter(n->kids[k], event_field(&p->events[i], n->kids[k]->field), ts, c))

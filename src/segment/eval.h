@@ -40,6 +40,7 @@ struct sg_ctx {
     int64_t now;        /* ms since the epoch */
     int64_t today;      /* days since 1970-01-01, in the workspace's time zone */
     int32_t offset_s;   /* that zone's offset from UTC now, seconds east */
+    int64_t since;      /* aggregates count only rows from this time on (0: all) */
     /*
      * Membership of another segment: 1 in (and *sub its sub-segment, or
      * NULL), 0 out, -1 when no segment has that name (the rule is then

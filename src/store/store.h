@@ -879,6 +879,17 @@ int store_run_get(struct store *s, int64_t id, int (*fn)(void *ctx, const struct
 int store_runs_end_scenario(struct store *s, int64_t scenario_id, const char *outcome,
                             int64_t now);
 
+/*
+ * The runs of a scenario with id > after, by id, at most limit; state NULL
+ * for any, a state's name, or "active" for every state but done. Strings
+ * are borrowed for the callback; fn's non-zero return stops and is returned.
+ */
+int store_scenario_runs(struct store *s, int64_t scenario_id, const char *state, int64_t after,
+                        int limit, int (*fn)(void *ctx, const struct store_run *r), void *ctx);
+
+/* A run's ledger, at most limit steps: [{seq, node, outcome, at}] by seq. Caller decrefs. */
+int store_run_steps(struct store *s, int64_t run_id, int limit, json_t **out);
+
 /* For entry rules: whether the profile has a run of the scenario not done, and its last entry (0: never). */
 int store_run_entry(struct store *s, int64_t scenario_id, int64_t profile_id, bool *active,
                     int64_t *last_entered_at);
@@ -889,6 +900,14 @@ int store_run_entry(struct store *s, int64_t scenario_id, int64_t profile_id, bo
  * Caller decrefs.
  */
 int store_scenario_counts(struct store *s, int64_t scenario_id, json_t **out);
+
+/*
+ * One order of a profile as the 360° view shows it (with its lines and
+ * attributes): the one with that order id, or the newest when external_id
+ * is NULL. ERR_NOT_FOUND. Caller decrefs.
+ */
+int store_profile_order(struct store *s, int64_t profile_id, const char *external_id,
+                        json_t **out);
 
 /* A profile's runs for the 360° view: [{id, scenario_id, scenario, version, state, node, ...}]. */
 int store_profile_runs(struct store *s, int64_t profile_id, json_t **out);
@@ -939,8 +958,15 @@ int store_task_create(struct store *s, int64_t run_id, int64_t profile_id, const
 int store_task_resolve(struct store *s, const char *token, int64_t now, int64_t *task_id,
                        int64_t *run_id);
 
-/* Tasks (open ones when open_only), newest first. Caller decrefs. */
+/*
+ * Tasks (open ones when open_only), newest first: {id, run_id, profile_id,
+ * title, description, assignee, status, created_at, resolved_at, link}, link
+ * being the resolve page's path "/t/<token>". Caller decrefs.
+ */
 int store_task_list(struct store *s, bool open_only, int limit, json_t **out);
+
+/* The task with that token, as store_task_list shows it. ERR_NOT_FOUND. Caller decrefs. */
+int store_task_get(struct store *s, const char *token, json_t **out);
 
 /* A counter in store_meta (the scenario engine's cursors); 0 when unset. */
 int store_meta_get(struct store *s, const char *key, int64_t *value);

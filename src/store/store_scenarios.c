@@ -213,6 +213,12 @@ static const char SQL_RUNS_DUE[] =
 static const char SQL_RUNS_PROFILE[] =
     RUN_COLS " WHERE profile_id = ?1 AND (?2 = 0 OR state != 'done') ORDER BY id DESC";
 static const char SQL_RUN_GET[] = RUN_COLS " WHERE id = ?1";
+static const char SQL_RUNS_SCENARIO[] =
+    RUN_COLS " WHERE scenario_id = ?1 AND id > ?2"
+             " AND (?3 IS NULL OR state = ?3 OR (?3 = 'active' AND state != 'done'))"
+             " ORDER BY id LIMIT ?4";
+static const char SQL_RUN_STEPS[] =
+    "SELECT seq, node, outcome, at FROM run_steps WHERE run_id = ?1 ORDER BY seq LIMIT ?2";
 static const char SQL_RUN_ENTRY[] =
     "SELECT coalesce(max(state != 'done'), 0), coalesce(max(entered_at), 0) FROM runs"
     " WHERE profile_id = ?2 AND scenario_id = ?1";
@@ -330,6 +336,42 @@ int store_run_get(struct store *s, int64_t id, int (*fn)(void *ctx, const struct
     bool any = false;
     int rc = run_rows(s, st, fn, ctx, &any);
     return rc ? rc : any ? 0 : ERR_NOT_FOUND;
+}
+
+int store_scenario_runs(struct store *s, int64_t scenario_id, const char *state, int64_t after,
+                        int limit, int (*fn)(void *ctx, const struct store_run *r), void *ctx)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_RUNS_SCENARIO);
+    sqlite3_bind_int64(st, 1, scenario_id);
+    sqlite3_bind_int64(st, 2, after);
+    store_bind_text(st, 3, state);
+    sqlite3_bind_int(st, 4, limit);
+    return run_rows(s, st, fn, ctx, NULL);
+}
+
+int store_run_steps(struct store *s, int64_t run_id, int limit, json_t **out)
+{
+    json_t *arr = json_array();
+    sqlite3_stmt *st = store_stmt(s, SQL_RUN_STEPS);
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int(st, 2, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        store_json_set_col(o, "seq", st, 0);
+        store_json_set_col(o, "node", st, 1);
+        store_json_set_col(o, "outcome", st, 2);
+        store_json_set_timecol(o, "at", st, 3);
+        json_array_append_new(arr, o);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(arr);
+        *out = NULL;
+        return store_dberr(s, NULL, "reading a run's steps");
+    }
+    *out = arr;
+    return 0;
 }
 
 int store_run_entry(struct store *s, int64_t scenario_id, int64_t profile_id, bool *active,
@@ -631,9 +673,12 @@ static const char SQL_TASK_CREATE[] =
 static const char SQL_TASK_FIND[] = "SELECT id, coalesce(run_id, 0), status FROM tasks WHERE token = ?1";
 static const char SQL_TASK_RESOLVE[] =
     "UPDATE tasks SET status = 'resolved', resolved_at = ?2 WHERE id = ?1";
+#define TASK_COLS                                                                          \
+    "SELECT id, run_id, profile_id, title, description, assignee, status, created_at,"      \
+    " resolved_at, '/t/' || token FROM tasks"
 static const char SQL_TASK_LIST[] =
-    "SELECT id, run_id, profile_id, title, description, assignee, status, created_at,"
-    " resolved_at FROM tasks WHERE ?1 = 0 OR status = 'open' ORDER BY id DESC LIMIT ?2";
+    TASK_COLS " WHERE ?1 = 0 OR status = 'open' ORDER BY id DESC LIMIT ?2";
+static const char SQL_TASK_GET[] = TASK_COLS " WHERE token = ?1";
 
 int store_task_create(struct store *s, int64_t run_id, int64_t profile_id, const char *title,
                       const char *description, const char *assignee, const char *token,
@@ -675,25 +720,40 @@ int store_task_resolve(struct store *s, const char *token, int64_t now, int64_t 
     return step_write(s, st);
 }
 
+static json_t *task_row(sqlite3_stmt *st)
+{
+    json_t *o = json_object();
+    static const char *const keys[] = {"id",          "run_id",   "profile_id", "title",
+                                       "description", "assignee", "status"};
+    for (int i = 0; i < 7; i++)
+        store_json_set_col(o, keys[i], st, i);
+    store_json_set_timecol(o, "created_at", st, 7);
+    store_json_set_timecol(o, "resolved_at", st, 8);
+    store_json_set_col(o, "link", st, 9);
+    return o;
+}
+
 int store_task_list(struct store *s, bool open_only, int limit, json_t **out)
 {
     json_t *arr = json_array();
     sqlite3_stmt *st = store_stmt(s, SQL_TASK_LIST);
     sqlite3_bind_int(st, 1, open_only);
     sqlite3_bind_int(st, 2, limit);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *o = json_object();
-        static const char *const keys[] = {"id",          "run_id",   "profile_id", "title",
-                                           "description", "assignee", "status"};
-        for (int i = 0; i < 7; i++)
-            store_json_set_col(o, keys[i], st, i);
-        store_json_set_timecol(o, "created_at", st, 7);
-        store_json_set_timecol(o, "resolved_at", st, 8);
-        json_array_append_new(arr, o);
-    }
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(arr, task_row(st));
     sqlite3_reset(st);
     *out = arr;
     return 0;
+}
+
+int store_task_get(struct store *s, const char *token, json_t **out)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_TASK_GET);
+    sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? task_row(st) : NULL;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
 }
 
 /* ---- cursors over what is new -------------------------------------------------------- */

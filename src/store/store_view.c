@@ -23,6 +23,10 @@ static const char SQL_VIEW_ORDERS[] =
     "SELECT id, source, external_id, status, currency, total_cents, revenue_cents,"
     " refunded_cents, ordered_at, refunded_at, attributes FROM orders WHERE profile_id = ?"
     " ORDER BY ordered_at DESC, id DESC LIMIT 100";
+static const char SQL_ONE_ORDER[] =
+    "SELECT id, source, external_id, status, currency, total_cents, revenue_cents,"
+    " refunded_cents, ordered_at, refunded_at, attributes FROM orders WHERE profile_id = ?1"
+    " AND (?2 IS NULL OR external_id = ?2) ORDER BY ordered_at DESC, id DESC LIMIT 1";
 static const char SQL_VIEW_LINES[] =
     "SELECT product_id, sku, name, category, price_cents, quantity FROM order_lines"
     " WHERE order_id = ? ORDER BY id LIMIT 500";
@@ -118,6 +122,22 @@ static void order_row(struct store *s, sqlite3_stmt *st, json_t *o)
     sqlite3_stmt *ls = store_stmt(s, SQL_VIEW_LINES);
     sqlite3_bind_int64(ls, 1, sqlite3_column_int64(st, 0));
     json_object_set_new(o, "lines", rows_to_array(ls, line_row, s));
+}
+
+int store_profile_order(struct store *s, int64_t profile_id, const char *external_id,
+                        json_t **out)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_ONE_ORDER);
+    sqlite3_bind_int64(st, 1, profile_id);
+    store_bind_text(st, 2, external_id);
+    int rc = sqlite3_step(st);
+    *out = NULL;
+    if (rc == SQLITE_ROW) {
+        *out = json_object();
+        order_row(s, st, *out);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
 }
 
 static void event_row(struct store *s, sqlite3_stmt *st, json_t *o)
@@ -234,6 +254,9 @@ int store_profile_view(struct store *s, int64_t id, json_t **out, struct errbuf 
     json_object_set_new(o, "events", profile_array(s, SQL_VIEW_EVENTS, id, event_row));
     json_object_set_new(o, "consents", profile_array(s, SQL_VIEW_CONSENTS, id, consent_row));
     json_object_set_new(o, "segments", profile_array(s, SQL_VIEW_SEGMENTS, id, segment_row));
+    json_t *runs = NULL;
+    if (store_profile_runs(s, id, &runs) == 0)
+        json_object_set_new(o, "runs", runs);
     *out = o;
     return 0;
 }

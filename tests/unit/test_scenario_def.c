@@ -515,12 +515,12 @@ static void test_node_bound(void **state)
 
 /* ---- sc_where_match ---------------------------------------------------------------------- */
 
-static json_t *event(const char *text)
+static json_t *json_of(const char *text)
 {
     json_error_t je;
     json_t *j = json_loads(text, 0, &je);
     if (!j)
-        fail_msg("bad event in the test: %s: %s", text, je.text);
+        fail_msg("bad JSON in the test: %s: %s", text, je.text);
     return j;
 }
 
@@ -530,7 +530,7 @@ static bool match1(const char *path, enum sc_where_op op, const char *value, con
     struct sc_where w = {path, op, value ? json_loads(value, JSON_DECODE_ANY, NULL) : NULL};
     if (value && !w.value)
         fail_msg("bad value in the test: %s", value);
-    json_t *e = event(ev);
+    json_t *e = json_of(ev);
     bool ok = sc_where_match(&w, 1, e);
     json_decref(e);
     json_decref(w.value);
@@ -638,7 +638,7 @@ static void test_where_exists_and_paths(void **state)
 static void test_where_all(void **state)
 {
     (void)state;
-    json_t *ev = event(survey);
+    json_t *ev = json_of(survey);
     struct sc_where w[3] = {
         {"name", SC_W_EQ, json_string("Survey Answered")},
         {"properties.score", SC_W_LE, json_integer(3)},
@@ -658,22 +658,22 @@ static void test_where_all(void **state)
 
     /* the conditions of a parsed trigger, as the scheduler uses them */
     json_t *def =
-        event("{\"trigger\": {\"type\": \"event\", \"event\": \"Survey Answered\", \"where\": ["
-              "{\"path\": \"properties.answer\", \"value\": \"broken seat\"},"
-              "{\"path\": \"properties.score\", \"op\": \"<\", \"value\": 5}]},"
-              " \"nodes\": [{\"id\": \"call\", \"type\": \"task\", \"title\": \"Call\"}],"
-              " \"edges\": [{\"from\": \"trigger\", \"to\": \"call\"}]}");
+        json_of("{\"trigger\": {\"type\": \"event\", \"event\": \"Survey Answered\", \"where\": ["
+                "{\"path\": \"properties.answer\", \"value\": \"broken seat\"},"
+                "{\"path\": \"properties.score\", \"op\": \"<\", \"value\": 5}]},"
+                " \"nodes\": [{\"id\": \"call\", \"type\": \"task\", \"title\": \"Call\"}],"
+                " \"edges\": [{\"from\": \"trigger\", \"to\": \"call\"}]}");
     struct sc_def *d;
     struct errbuf e = {{0}, {0}};
     if (sc_def_parse(def, &d, &e))
         fail_msg("%s: %s", e.field, e.msg);
     assert_int_equal(d->trigger.nwhere, 2);
     assert_int_equal(d->trigger.where[0].op, SC_W_EQ); /* "=" when op is left out */
-    ev = event(survey);
+    ev = json_of(survey);
     assert_true(sc_where_match(d->trigger.where, d->trigger.nwhere, ev));
     json_decref(ev);
-    ev = event("{\"name\": \"Survey Answered\", \"properties\": {\"answer\": \"Broken seat\","
-               " \"score\": 9}}");
+    ev = json_of("{\"name\": \"Survey Answered\", \"properties\": {\"answer\": \"Broken seat\","
+                 " \"score\": 9}}");
     assert_false(sc_where_match(d->trigger.where, d->trigger.nwhere, ev));
     json_decref(ev);
     sc_def_free(d);
@@ -715,7 +715,7 @@ static int on_ref(void *ctx, const char *kind, const char *name, const char *det
 
 static struct sc_def *parse_text(const char *text)
 {
-    json_t *j = event(text);
+    json_t *j = json_of(text);
     struct sc_def *d;
     struct errbuf e = {{0}, {0}};
     if (sc_def_parse(j, &d, &e))

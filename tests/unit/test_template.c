@@ -36,7 +36,8 @@ static const char *const shared_data =
     "   \"nothing\": null, \"vip\": true, \"city\": \"Gent\"},"
     " \"html\": \"<b>Tom & \\\"Jerry\\\" 'n</b>\","
     " \"event\": {\"at\": \"2026-12-24T10:00:00Z\","
-    "   \"products\": [{\"name\": \"Shoes\", \"price\": 79.9}, {\"name\": \"Socks\", \"price\": 4.5}]},"
+    "   \"products\": [{\"name\": \"Shoes\", \"price\": 79.9}, {\"name\": \"Socks\", \"price\": "
+    "4.5}]},"
     " \"items\": [\"a\", \"b\", \"c\"], \"empty_list\": [], \"obj\": {\"k\": \"v\"},"
     " \"yes\": true, \"no\": false, \"zero\": 0,"
     " \"day\": \"2026-12-24\", \"first\": \"2026-01-01\", \"ts\": \"2026-03-05T23:30:00-05:00\","
@@ -53,10 +54,22 @@ struct render_case {
     const char *data; /* JSON; NULL: shared_data */
 };
 
-#define T(tpl, want) {NULL, false, tpl, want, NULL}
-#define H(tpl, want) {NULL, true, tpl, want, NULL}
-#define L(loc, tpl, want) {loc, false, tpl, want, NULL}
-#define D(data, tpl, want) {NULL, false, tpl, want, data}
+#define T(tpl, want)                                                                               \
+    {                                                                                              \
+        NULL, false, tpl, want, NULL                                                               \
+    }
+#define H(tpl, want)                                                                               \
+    {                                                                                              \
+        NULL, true, tpl, want, NULL                                                                \
+    }
+#define L(loc, tpl, want)                                                                          \
+    {                                                                                              \
+        loc, false, tpl, want, NULL                                                                \
+    }
+#define D(data, tpl, want)                                                                         \
+    {                                                                                              \
+        NULL, false, tpl, want, data                                                               \
+    }
 
 static const struct render_case cases[] = {
     /* variables and paths */
@@ -67,7 +80,8 @@ static const struct render_case cases[] = {
     T("{{event.products.0.name}}/{{event.products.1.price}}", "Shoes/4.5"),
     T("[{{event.products.5.name}}][{{event.products.x}}][{{profile.missing.deep}}]", "[][][]"),
     T("[{{obj}}][{{items}}][{{profile.nothing}}]", "[][][]"),
-    T("{{big}} {{amount}} {{yes}} {{no}} {{zero}} {{neg}}", "1234567 1234.5 true false 0 -1234.567"),
+    T("{{big}} {{amount}} {{yes}} {{no}} {{zero}} {{neg}}",
+      "1234567 1234.5 true false 0 -1234.567"),
     T("{{items.2}}{{items.1}}{{items.0}}", "cba"),
     T("no tags at all", "no tags at all"),
     T("", ""),
@@ -438,8 +452,9 @@ static void test_step_budget(void **state)
     json_t *data = json_pack("{s:o}", "l", l);
     struct tpl *t;
     struct errbuf e = {0};
-    assert_int_equal(tpl_compile("slow", "{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{^l}}x{{/l}}"
-                                         "{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}",
+    assert_int_equal(tpl_compile("slow",
+                                 "{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}{{^l}}x{{/l}}"
+                                 "{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}",
                                  &t, &e),
                      0);
     struct buf out;
@@ -449,9 +464,8 @@ static void test_step_budget(void **state)
     assert_non_null(strstr(e.msg, "rendering stopped after 2000000 steps"));
     tpl_free(t);
     /* 10^4 items inside one another is well within */
-    assert_int_equal(tpl_compile("ok", "{{#l}}{{#l}}{{#l}}{{#l}}{{.}}{{/l}}{{/l}}{{/l}}{{/l}}", &t,
-                                 &e),
-                     0);
+    assert_int_equal(
+        tpl_compile("ok", "{{#l}}{{#l}}{{#l}}{{#l}}{{.}}{{/l}}{{/l}}{{/l}}{{/l}}", &t, &e), 0);
     assert_int_equal(tpl_render(t, data, NULL, &out, &e), 0);
     assert_int_equal(out.len, 10000);
     tpl_free(t);
@@ -478,7 +492,8 @@ static void test_reuse(void **state)
     tpl_free(NULL);
     /* a name that is NULL is "" in messages */
     assert_int_equal(tpl_compile(NULL, "{{x", &t, &e), ERR_INVALID);
-    assert_string_equal(e.msg, "template \"\" line 1 col 1: the tag is not closed: \"}}\" is missing");
+    assert_string_equal(e.msg,
+                        "template \"\" line 1 col 1: the tag is not closed: \"}}\" is missing");
     buf_release(&out);
     json_decref(a);
     json_decref(b);
@@ -497,10 +512,11 @@ static void test_each_var(void **state)
     (void)state;
     struct tpl *t;
     struct errbuf e = {0};
-    const char *text = "Hi {{profile.first_name | default: \"there\"}}\n"
-                       "{{#event.products}}{{name}} {{price | currency: \"EUR\"}}{{/event.products}}\n"
-                       "{{^vip}}{{{shop}}} {{& shop}}{{/vip}} {{profile.first_name}} {{.}}\n"
-                       "{{#x}}{{y}}{{#z}}{{w}}{{/z}}{{/x}} {{! {{not_a_var}} }} {{items.0}}";
+    const char *text =
+        "Hi {{profile.first_name | default: \"there\"}}\n"
+        "{{#event.products}}{{name}} {{price | currency: \"EUR\"}}{{/event.products}}\n"
+        "{{^vip}}{{{shop}}} {{& shop}}{{/vip}} {{profile.first_name}} {{.}}\n"
+        "{{#x}}{{y}}{{#z}}{{w}}{{/z}}{{/x}} {{! {{not_a_var}} }} {{items.0}}";
     assert_int_equal(tpl_compile("vars", text, &t, &e), 0);
     struct buf b;
     buf_init(&b, 0);
@@ -537,9 +553,12 @@ static const struct html_case html_cases[] = {
      "Shop now (https://x.be)"},
     {"<a href=\"https://x.be/u\"><img src=\"logo.png\"></a>", "https://x.be/u"},
     {"<a href=https://x.be/a>unquoted</a>", "unquoted (https://x.be/a)"},
+    /* a URL over several lines (found by fuzz_template) */
+    {"<a href=\"https://x.be/\n\n\n  a&#10;b\">x</a>", "x (https://x.be/  a b)"},
     {"&amp; &lt; &gt; &quot; &#39; &apos; a&nbsp;b &#233;&#xE9;&#XE9; &euro; &hellip;",
      "& < > \" ' ' a b ééé € …"},
-    {"&bogus; & x &#; &#xZZ; &amp &#0; &#x110000;", "&bogus; & x &#; &#xZZ; &amp \xef\xbf\xbd \xef\xbf\xbd"},
+    {"&bogus; & x &#; &#xZZ; &amp &#0; &#x110000;",
+     "&bogus; & x &#; &#xZZ; &amp \xef\xbf\xbd \xef\xbf\xbd"},
     {"<style>p { color: red }</style><script>if (a < b) alert(1)</script>Hi", "Hi"},
     {"<STYLE type=\"text/css\">x</STYLE>Hi<title>Subject</title>!", "Hi!"},
     {"<div><p>a</p></div><div></div><p></p><br><br><br>b", "a\n\nb"},
@@ -611,15 +630,15 @@ static void test_html_then_text(void **state)
     struct tpl *t;
     struct errbuf e = {0};
     assert_int_equal(tpl_compile("order", html, &t, &e), 0);
-    json_t *data = json_pack("{s:s, s:s, s:i, s:s, s:[{s:s,s:f},{s:s,s:f}]}", "first_name",
-                             "Zoë & Co", "date", "2026-05-01", "id", 42, "lang", "fr", "lines",
-                             "name", "Pull <laine>", "price", 59.0, "name", "Bonnet", "price", 1234.5);
+    json_t *data =
+        json_pack("{s:s, s:s, s:i, s:s, s:[{s:s,s:f},{s:s,s:f}]}", "first_name", "Zoë & Co", "date",
+                  "2026-05-01", "id", 42, "lang", "fr", "lines", "name", "Pull <laine>", "price",
+                  59.0, "name", "Bonnet", "price", 1234.5);
     struct buf out, text;
     buf_init(&out, 0);
     buf_init(&text, 0);
-    assert_int_equal(tpl_render(t, data, &(struct tpl_opts){.html = true, .locale = "fr-BE"}, &out,
-                                &e),
-                     0);
+    assert_int_equal(
+        tpl_render(t, data, &(struct tpl_opts){.html = true, .locale = "fr-BE"}, &out, &e), 0);
     assert_non_null(strstr(out.ptr, "<h1>Hi Zoë &amp; Co,</h1>"));
     assert_non_null(strstr(out.ptr, "<li>Pull &lt;laine&gt;: 59,00" NB "€</li>"));
     assert_null(strstr(out.ptr, "Nothing"));
@@ -638,16 +657,11 @@ static void test_html_then_text(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_render_table),
-        cmocka_unit_test(test_compile_errors),
-        cmocka_unit_test(test_depth),
-        cmocka_unit_test(test_text_size),
-        cmocka_unit_test(test_output_limit),
-        cmocka_unit_test(test_step_budget),
-        cmocka_unit_test(test_reuse),
-        cmocka_unit_test(test_each_var),
-        cmocka_unit_test(test_text_from_html),
-        cmocka_unit_test(test_text_from_html_limit),
+        cmocka_unit_test(test_render_table),   cmocka_unit_test(test_compile_errors),
+        cmocka_unit_test(test_depth),          cmocka_unit_test(test_text_size),
+        cmocka_unit_test(test_output_limit),   cmocka_unit_test(test_step_budget),
+        cmocka_unit_test(test_reuse),          cmocka_unit_test(test_each_var),
+        cmocka_unit_test(test_text_from_html), cmocka_unit_test(test_text_from_html_limit),
         cmocka_unit_test(test_html_then_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
