@@ -11,7 +11,7 @@
 
 SHELL := /bin/bash
 CC ?= cc
-PKGS := sqlite3 libmicrohttpd jansson libsodium libidn2 libutf8proc inih glib-2.0
+PKGS := sqlite3 libmicrohttpd jansson libsodium libidn2 libutf8proc inih glib-2.0 libcurl
 CXX ?= c++
 
 ifeq ($(origin CC),default)
@@ -148,6 +148,7 @@ bench: rondo
 	@bench/import.sh
 	@bench/identity.sh
 	@bench/segment.sh
+	@bench/scenario.sh
 
 # ---- running ---------------------------------------------------------------
 

@@ -365,21 +365,21 @@ static int scan_tag(struct parser *ps, const char *s, struct tag *tg)
         tg->end = close + 2;
         return 0;
     }
-    char after_colon = 0; /* in a quoted value: its quote */
+    char quote = 0; /* inside a quoted value: its quote */
     bool colon = false;
     for (;; p++) {
-        if (!*p || (!after_colon && p[0] == '{' && p[1] == '{'))
+        if (!*p || (!quote && p[0] == '{' && p[1] == '{'))
             return fail(ps, s, "the tag is not closed: \"%s\" is missing",
                         tg->sigil == '{' ? "}}}" : "}}");
-        if (after_colon) {
+        if (quote) {
             if (*p == '\\' && p[1])
                 p++;
-            else if (*p == after_colon)
-                after_colon = 0;
+            else if (*p == quote)
+                quote = 0;
             continue;
         }
         if ((*p == '"' || *p == '\'') && colon) {
-            after_colon = *p;
+            quote = *p;
             continue;
         }
         if (!is_space(*p))

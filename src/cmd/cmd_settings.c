@@ -20,6 +20,18 @@
 #include "scenario/engine.h"
 #include "store/store.h"
 
+static int check_secret(const char *value, struct errbuf *e)
+{
+    size_t n = strlen(value);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)value[i] <= 0x20 || (unsigned char)value[i] >= 0x7f)
+            return err_field(e, ERR_INVALID, "webhook_secret",
+                             "a secret is printable ASCII without spaces");
+    if (n < 16 || n > 200)
+        return err_field(e, ERR_INVALID, "webhook_secret", "a secret has 16 to 200 characters");
+    return 0;
+}
+
 static const struct setting {
     const char *key;
     const char *fallback; /* the value when unset */
@@ -36,6 +48,8 @@ static const struct setting {
     {SETTING_CAP_PREFIX "push", "none", sc_check_cap, "the same for push"},
     {SETTING_CAP_PREFIX "letter", "none", sc_check_cap, "the same for letters"},
     {SETTING_CAP_PREFIX "call", "none", sc_check_cap, "the same for call lists"},
+    {"webhook_secret", "(made by rondo init)", check_secret,
+     "the key webhooks are signed with (HMAC-SHA256, docs/scenarios.md)"},
 };
 
 static void usage(FILE *f)

@@ -35,6 +35,7 @@ struct server_config {
 
 struct sg_live;
 struct sc_live;
+struct dispatch;
 struct http_stream;
 
 struct server {
@@ -45,6 +46,7 @@ struct server {
     struct clean_patterns patterns; /* test-record patterns, loaded at start */
     struct sg_live *segments;       /* the writer thread's segment engine */
     struct sc_live *scenarios;      /* the scenario scheduler (on the writer thread) */
+    struct dispatch *dispatch;      /* sends queued webhooks */
     unsigned short port; /* bound port (useful when listening on :0) */
 };
 

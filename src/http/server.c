@@ -8,6 +8,7 @@
  * Between http_defer and http_resume only the writer thread touches it.
  */
 #include "http/http.h"
+#include "channel/dispatch.h"
 #include "scenario/live.h"
 #include "segment/live.h"
 
@@ -513,6 +514,8 @@ int server_start(struct server *srv, const struct server_config *cfg, struct err
         rc = sg_live_schedule(srv->segments, srv->writer, cfg->segment_interval_s, e);
     if (!rc)
         rc = sc_live_schedule(srv->scenarios, srv->writer, cfg->scenario_interval_ms, e);
+    if (!rc)
+        rc = dispatch_start(srv->writer, srv->readers, &srv->dispatch, e);
     if (rc)
         goto out_fail;
 
@@ -533,6 +536,8 @@ int server_start(struct server *srv, const struct server_config *cfg, struct err
     return 0;
 
 out_fail:
+    dispatch_stop(srv->dispatch);
+    srv->dispatch = NULL;
     sc_live_stop(srv->scenarios);
     sg_live_stop(srv->segments);
     ingest_set_patterns(NULL);
@@ -561,6 +566,8 @@ void server_stop(struct server *srv)
     if (atomic_load(&inflight) > 0)
         log_warn("shutdown: %d requests still open after 30 s; closing them",
                  atomic_load(&inflight));
+    dispatch_stop(srv->dispatch); /* no more jobs from the sender */
+    srv->dispatch = NULL;
     sc_live_stop(srv->scenarios); /* no more scheduled jobs */
     sg_live_stop(srv->segments);
     writer_stop(srv->writer);

@@ -932,6 +932,24 @@ int store_message_count(struct store *s, int64_t profile_id, const char *channel
 int store_message_list(struct store *s, int64_t profile_id, int64_t run_id, int64_t scenario_id,
                        int limit, json_t **out);
 
+/* A message waiting for a dispatcher (status queued); strings borrowed for the callback. */
+struct store_queued {
+    int64_t id, run_id, step;
+    const char *address, *subject, *body;
+    int attempts;
+};
+
+/* Queued messages of a channel whose next attempt is due, oldest first. */
+int store_messages_due(struct store *s, const char *channel, int64_t now, int limit,
+                       int (*fn)(void *ctx, const struct store_queued *q), void *ctx);
+
+/*
+ * The outcome of an attempt: status (sent, failed, or queued again with
+ * next_attempt_at), attempts so far, the last error. Only a queued message changes.
+ */
+int store_message_result(struct store *s, int64_t id, const char *status, int attempts,
+                         int64_t next_attempt_at, const char *error, int64_t now);
+
 /* Whether an address is on the channel's suppression list. */
 bool store_suppressed(struct store *s, const char *channel, const char *address);
 

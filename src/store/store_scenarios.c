@@ -519,8 +519,16 @@ int store_profile_runs(struct store *s, int64_t profile_id, json_t **out)
 
 static const char SQL_MSG_INSERT[] =
     "INSERT INTO messages(profile_id, channel, template, run_id, step, scenario_id, status,"
-    " address, subject, body, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
+    " address, subject, body, next_attempt_at, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+    " CASE WHEN ?7 = 'queued' THEN ?11 END, ?11, ?11)";
+static const char SQL_MSG_DUE[] =
+    "SELECT id, coalesce(run_id, 0), coalesce(step, 0), address, subject, body, attempts"
+    " FROM messages WHERE status = 'queued' AND channel = ?1 AND next_attempt_at <= ?2"
+    " ORDER BY next_attempt_at, id LIMIT ?3";
+static const char SQL_MSG_RESULT[] =
+    "UPDATE messages SET status = ?2, attempts = ?3, next_attempt_at = ?4, last_error = ?5,"
+    " updated_at = ?6 WHERE id = ?1 AND status = 'queued'";
 static const char SQL_MSG_COUNT[] =
     "SELECT count(*) FROM messages WHERE profile_id = ?1 AND channel = ?2 AND created_at >= ?3"
     " AND status IN ('queued', 'sent', 'stored', 'delivered', 'opened', 'clicked')";
@@ -589,6 +597,42 @@ int store_message_list(struct store *s, int64_t profile_id, int64_t run_id, int6
     sqlite3_reset(st);
     *out = arr;
     return 0;
+}
+
+int store_messages_due(struct store *s, const char *channel, int64_t now, int limit,
+                       int (*fn)(void *ctx, const struct store_queued *q), void *ctx)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_MSG_DUE);
+    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_int(st, 3, limit);
+    int rc, out = 0;
+    while (!out && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_queued q = {
+            .id = sqlite3_column_int64(st, 0), .run_id = sqlite3_column_int64(st, 1),
+            .step = sqlite3_column_int64(st, 2), .address = store_col_text(st, 3),
+            .subject = store_col_text(st, 4), .body = store_col_text(st, 5),
+            .attempts = sqlite3_column_int(st, 6),
+        };
+        out = fn(ctx, &q);
+    }
+    if (!out && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        out = ERR_DB;
+    sqlite3_reset(st);
+    return out;
+}
+
+int store_message_result(struct store *s, int64_t id, const char *status, int attempts,
+                         int64_t next_attempt_at, const char *error, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_MSG_RESULT);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, attempts);
+    bind_opt_i64(st, 4, next_attempt_at);
+    store_bind_text(st, 5, error);
+    sqlite3_bind_int64(st, 6, now);
+    return step_write(s, st);
 }
 
 bool store_suppressed(struct store *s, const char *channel, const char *address)

@@ -142,14 +142,18 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 const STDERR_KEEP = 256 * 1024;
 const START_TIMEOUT_MS = 60_000;
 
-/** One `rondo serve` process; start, stop, kill and restart it on the same database and port. */
+/**
+ * One `rondo serve` process; start, stop, kill and restart it on the same database and port.
+ * args: more arguments for `rondo serve`, e.g. ['--clock', 'simulated=2026-03-01T08:00:00Z'].
+ */
 export class Server {
-  constructor(ws, { port = 0, threads = 0, name = 'server' } = {}) {
+  constructor(ws, { port = 0, threads = 0, name = 'server', args = [] } = {}) {
     this.ws = ws;
     this.db = ws.db;
     this.port = port;
     this.threads = threads;
     this.name = name;
+    this.args = args;
     this.child = null;
     this.exit = null; // promise of {code, signal} for the current process
     this.log = ''; // stderr of every process this server ran, most recent last
@@ -167,6 +171,7 @@ export class Server {
   _spawn() {
     const args = ['serve', '--db', this.db, '--listen', `${HOST}:${this.port}`];
     if (this.threads) args.push('--threads', String(this.threads));
+    args.push(...this.args);
     const child = spawn(RONDO, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.starts++;
     this.log += `---- ${this.name} start #${this.starts}: rondo ${args.join(' ')}\n`;

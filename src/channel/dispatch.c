@@ -1,0 +1,280 @@
+/*
+ * dispatch.c — the sender thread (dispatch.h).
+ *
+ * One message at a time: read the due ones on a reader connection, POST
+ * each, then hand its outcome to the writer and wait for the commit before
+ * the next scan, so a message is never sent twice by this process.
+ */
+#include "channel/dispatch.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "store/pool.h"
+#include "store/store.h"
+#include "store/writer.h"
+
+#define BATCH 100
+
+struct item {
+    int64_t id, run_id, step;
+    char *url, *secret_name, *body;
+    int attempts;
+};
+
+struct result_job {
+    struct writer_job job; /* first */
+    struct dispatch *d;
+    int64_t id, next;
+    int attempts;
+    const char *status;
+    char error[256];
+    bool done;
+};
+
+struct dispatch {
+    struct writer *writer;
+    struct store_pool *readers;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+};
+
+void dispatch_sign(const char *key, int64_t t, const char *body, size_t len, char *out,
+                   size_t outlen)
+{
+    crypto_auth_hmacsha256_state st;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char ts[24];
+    int n = snprintf(ts, sizeof ts, "%lld.", (long long)t);
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts, (unsigned long long)n);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, len);
+    crypto_auth_hmacsha256_final(&st, mac);
+    char hex[2 * sizeof mac + 1];
+    sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+    snprintf(out, outlen, "t=%lld,v1=%s", (long long)t, hex);
+}
+
+/* ---- the outcome, through the writer ------------------------------------------------- */
+
+static int result_apply(struct store *s, struct writer_job *job, struct errbuf *e)
+{
+    struct result_job *j = (struct result_job *)job;
+    int rc = store_message_result(s, j->id, j->status, j->attempts, j->next,
+                                  j->error[0] ? j->error : NULL, clock_now());
+    return rc ? err_set(e, rc, "recording message %lld: %s", (long long)j->id,
+                        store_last_error(s))
+              : 0;
+}
+
+static void result_done(struct writer_job *job, int rc, const struct errbuf *e)
+{
+    struct result_job *j = (struct result_job *)job;
+    if (rc)
+        log_warn("dispatch: %s", e && e->msg[0] ? e->msg : err_str(rc));
+    pthread_mutex_lock(&j->d->mu);
+    j->done = true;
+    pthread_cond_broadcast(&j->d->cv);
+    pthread_mutex_unlock(&j->d->mu);
+}
+
+static void record(struct dispatch *d, const struct item *it, const char *status,
+                   int64_t next, const char *error)
+{
+    struct result_job j = {.d = d, .id = it->id, .next = next, .attempts = it->attempts + 1,
+                           .status = status};
+    snprintf(j.error, sizeof j.error, "%s", error ? error : "");
+    j.job.apply = result_apply;
+    j.job.done = result_done;
+    if (writer_submit(d->writer, &j.job))
+        return; /* shutting down: it is sent again at the next start */
+    pthread_mutex_lock(&d->mu);
+    while (!j.done)
+        pthread_cond_wait(&d->cv, &d->mu);
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* ---- one webhook ------------------------------------------------------------------------ */
+
+static size_t discard(char *p, size_t size, size_t n, void *ctx)
+{
+    (void)p;
+    (void)ctx;
+    return size * n;
+}
+
+static int64_t backoff_ms(int attempts)
+{
+    int64_t ms = 30000;
+    for (int i = 1; i < attempts; i++)
+        ms *= 4;
+    return ms;
+}
+
+static char *secret_of(struct dispatch *d, const char *name)
+{
+    char key[128];
+    snprintf(key, sizeof key, "webhook_secret%s%s", name ? "." : "", name ? name : "");
+    struct store *s = store_pool_get(d->readers);
+    char *v = NULL;
+    if (store_setting_get(s, key, &v))
+        v = NULL;
+    store_pool_put(d->readers, s);
+    return v;
+}
+
+static void send_one(struct dispatch *d, const struct item *it)
+{
+    char *secret = secret_of(d, it->secret_name);
+    if (!secret) {
+        record(d, it, "failed", 0, "no webhook secret: set webhook_secret with rondo settings");
+        return;
+    }
+    char sig[160], idem[96], h1[200], h2[128];
+    dispatch_sign(secret, clock_now() / 1000, it->body, strlen(it->body), sig, sizeof sig);
+    free(secret);
+    snprintf(idem, sizeof idem, "rondo-run-%lld-step-%lld", (long long)it->run_id,
+             (long long)it->step);
+    snprintf(h1, sizeof h1, "X-Rondo-Signature: %s", sig);
+    snprintf(h2, sizeof h2, "Idempotency-Key: %s", idem);
+    struct curl_slist *hs = curl_slist_append(NULL, "Content-Type: application/json");
+    hs = curl_slist_append(hs, h1);
+    hs = curl_slist_append(hs, h2);
+    hs = curl_slist_append(hs, "Expect:");
+    CURL *c = curl_easy_init();
+    char errbuf[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_URL, it->url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, it->body);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hs);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "rondo-webhook/1");
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    CURLcode cc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(hs);
+    char why[256];
+    if (cc == CURLE_OK && status >= 200 && status < 300) {
+        record(d, it, "sent", 0, NULL);
+        return;
+    }
+    if (cc != CURLE_OK)
+        snprintf(why, sizeof why, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    else
+        snprintf(why, sizeof why, "HTTP %ld", status);
+    bool again = cc != CURLE_OK || status == 408 || status == 429 || status >= 500;
+    if (again && it->attempts + 1 < DISPATCH_MAX_ATTEMPTS)
+        record(d, it, "queued", clock_now() + backoff_ms(it->attempts + 1), why);
+    else
+        record(d, it, "failed", 0, why);
+    log_info("dispatch: webhook message %lld to %s: %s%s", (long long)it->id, it->url, why,
+             again && it->attempts + 1 < DISPATCH_MAX_ATTEMPTS ? " (will retry)" : "");
+}
+
+/* ---- the thread ---------------------------------------------------------------------------- */
+
+struct scan {
+    struct item v[BATCH];
+    int n;
+};
+
+static int on_due(void *ctx, const struct store_queued *q)
+{
+    struct scan *x = ctx;
+    struct item *it = &x->v[x->n++];
+    it->id = q->id;
+    it->run_id = q->run_id;
+    it->step = q->step;
+    it->url = xstrdup(q->address ? q->address : "");
+    it->secret_name = q->subject ? xstrdup(q->subject) : NULL; /* a webhook's subject: its secret's name */
+    it->body = xstrdup(q->body ? q->body : "{}");
+    it->attempts = q->attempts;
+    return 0;
+}
+
+static void *dispatch_main(void *arg)
+{
+    struct dispatch *d = arg;
+    for (;;) {
+        pthread_mutex_lock(&d->mu);
+        if (!d->stop) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&d->cv, &d->mu, &until);
+        }
+        bool stop = d->stop;
+        pthread_mutex_unlock(&d->mu);
+        if (stop)
+            break;
+        struct scan x = {.n = 0};
+        struct store *s = store_pool_get(d->readers);
+        store_messages_due(s, "webhook", clock_now(), BATCH, on_due, &x);
+        store_pool_put(d->readers, s);
+        for (int i = 0; i < x.n; i++) {
+            pthread_mutex_lock(&d->mu);
+            stop = d->stop;
+            pthread_mutex_unlock(&d->mu);
+            if (!stop)
+                send_one(d, &x.v[i]);
+            free(x.v[i].url);
+            free(x.v[i].secret_name);
+            free(x.v[i].body);
+        }
+    }
+    return NULL;
+}
+
+static void curl_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int dispatch_start(struct writer *w, struct store_pool *readers, struct dispatch **out,
+                   struct errbuf *e)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, curl_init);
+    struct dispatch *d = xcalloc(1, sizeof(*d));
+    d->writer = w;
+    d->readers = readers;
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    if (pthread_create(&d->thread, NULL, dispatch_main, d)) {
+        free(d);
+        return err_set(e, ERR_NOMEM, "cannot start the message dispatcher");
+    }
+    *out = d;
+    return 0;
+}
+
+void dispatch_stop(struct dispatch *d)
+{
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->mu);
+    d->stop = true;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    pthread_join(d->thread, NULL);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+    free(d);
+}
