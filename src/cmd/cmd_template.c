@@ -63,17 +63,11 @@ static int put_one(struct store *s, const char *path)
         status = 2;
     } else {
         struct errbuf e = {{0}, {0}};
-        struct buf text;
-        buf_init(&text, 1u << 20);
-        if (!body && html) /* the plain-text part, derived */
-            tpl_text_from_html(html, &text);
         int64_t id;
         int rc = store_begin(s, &e);
-        if (!rc)
-            rc = store_template_put(s, name, channel, subject, body ? body : text.ptr, html,
-                                    clock_now(), &id);
+        if (!rc) /* without a body, the text part is derived from each rendered HTML */
+            rc = store_template_put(s, name, channel, subject, body, html, clock_now(), &id);
         rc = rc ? (store_rollback(s), rc) : store_commit(s, &e);
-        buf_release(&text);
         if (rc) {
             cmd_fail("template put", rc, e.msg[0] ? e.msg : store_last_error(s));
             status = 1;

@@ -1091,24 +1091,44 @@ void h_clock_get(struct request *r)
                               clock_is_simulated()));
 }
 
-static pthread_mutex_t advance_mu = PTHREAD_MUTEX_INITIALIZER; /* "to" read and moved at once */
+/* One advance at a time: its move, its catch-up and its count of the work done. */
+static pthread_mutex_t advance_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* The catch-up after an advance, on a thread of its own; replies and resumes the request. */
-static void *catch_up_main(void *arg)
+struct advance {
+    struct request *r;
+    int64_t by; /* ms, or */
+    int64_t to; /* a time (0: by) */
+};
+
+/*
+ * The move and the catch-up, on a thread of its own; replies and resumes
+ * the request. The work done is what every tick did meanwhile (the
+ * scheduler's own ticks may take some of it before the catch-up's).
+ */
+static void *advance_main(void *arg)
 {
-    struct request *r = arg;
-    struct sc_tick st = {0};
+    struct advance *a = arg;
+    struct request *r = a->r;
+    struct sc_live_stats s0, s1;
     struct errbuf e = {{0}, {0}};
-    int rc = sc_live_catch_up(r->srv->scenarios, &st, &e);
+    pthread_mutex_lock(&advance_mu);
+    sc_live_stats(r->srv->scenarios, &s0);
+    int64_t now = clock_now();
+    clock_advance(a->to ? (a->to > now ? a->to - now : 0) : a->by);
+    int rc = sc_live_catch_up(r->srv->scenarios, NULL, &e);
+    sc_live_stats(r->srv->scenarios, &s1);
+    pthread_mutex_unlock(&advance_mu);
     if (rc)
         http_reply_errbuf(r, rc, &e);
     else
-        http_reply_json(r, 200,
-                        json_pack("{s:o, s:b, s:{s:I, s:I, s:I, s:I, s:I}}", "now",
-                                  iso_time(clock_now()), "simulated", true, "ticks", "entered",
-                                  (json_int_t)st.entered, "advanced", (json_int_t)st.advanced,
-                                  "steps", (json_int_t)st.steps, "messages",
-                                  (json_int_t)st.messages, "ended", (json_int_t)st.ended));
+        http_reply_json(
+            r, 200,
+            json_pack("{s:o, s:b, s:{s:I, s:I, s:I, s:I, s:I}}", "now", iso_time(clock_now()),
+                      "simulated", true, "ticks", "entered", (json_int_t)(s1.entered - s0.entered),
+                      "advanced", (json_int_t)(s1.advanced - s0.advanced), "steps",
+                      (json_int_t)(s1.steps - s0.steps), "messages",
+                      (json_int_t)(s1.messages - s0.messages), "ended",
+                      (json_int_t)(s1.ended - s0.ended)));
     http_resume(r);
     return NULL;
 }
@@ -1116,7 +1136,7 @@ static void *catch_up_main(void *arg)
 static const char *const advance_members[] = {"by", "to", NULL};
 
 /* How far to move: {"by": "30d"} or {"to": TIME}; -1 when a reply was given. */
-static int advance_amount(struct request *r, const json_t *b, int64_t *ms)
+static int advance_amount(struct request *r, const json_t *b, struct advance *a)
 {
     const json_t *by = json_object_get(b, "by"), *to = json_object_get(b, "to");
     if ((by != NULL) == (to != NULL)) {
@@ -1133,17 +1153,16 @@ static int advance_amount(struct request *r, const json_t *b, int64_t *ms)
                              "by is a duration: a whole number and s, m, h, d or w (\"30d\")");
             return -1;
         }
-        *ms = secs * 1000;
+        a->by = secs * 1000;
         return 0;
     }
-    int64_t at;
-    if (!json_is_string(to) || time_parse_iso8601(json_string_value(to), &at)) {
+    if (!json_is_string(to) || time_parse_iso8601(json_string_value(to), &a->to)) {
         http_reply_error(r, ERR_INVALID, 400, "to",
                          "to is an ISO 8601 time (\"2026-04-01T09:00:00Z\") or a date");
         return -1;
     }
     int64_t now = clock_now();
-    if (at < now) {
+    if (a->to < now) {
         char t[32];
         time_format_iso8601(now, t, sizeof t);
         http_reply_error(r, ERR_INVALID, 400, "to",
@@ -1151,7 +1170,6 @@ static int advance_amount(struct request *r, const json_t *b, int64_t *ms)
                          json_string_value(to), t);
         return -1;
     }
-    *ms = at - now;
     return 0;
 }
 
@@ -1168,12 +1186,15 @@ void h_clock_advance(struct request *r)
     json_t *b = body_object(r, advance_members, "{\"by\": \"30d\"} or {\"to\": TIME}");
     if (!b)
         return;
-    int64_t ms;
-    pthread_mutex_lock(&advance_mu);
-    int rc = advance_amount(r, b, &ms);
-    if (!rc)
-        clock_advance(ms);
-    pthread_mutex_unlock(&advance_mu);
+    struct advance *a = arena_alloc(&r->arena, sizeof(*a));
+    if (!a) {
+        json_decref(b);
+        http_reply_error(r, ERR_NOMEM, 500, NULL, "out of request memory");
+        return;
+    }
+    memset(a, 0, sizeof(*a));
+    a->r = r;
+    int rc = advance_amount(r, b, a);
     json_decref(b);
     if (rc)
         return;
@@ -1182,10 +1203,8 @@ void h_clock_advance(struct request *r)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     http_defer(r);
-    if (pthread_create(&t, &attr, catch_up_main, r)) {
-        http_reply_error(r, ERR_BUSY, 503, NULL,
-                         "the clock moved, but the runs could not be caught up now; they are "
-                         "at the next tick");
+    if (pthread_create(&t, &attr, advance_main, a)) {
+        http_reply_error(r, ERR_BUSY, 503, NULL, "cannot start the clock's catch-up; retry later");
         http_resume(r);
     }
     pthread_attr_destroy(&attr);

@@ -281,12 +281,6 @@ static struct tpl *compile_part(json_t *t, const char *key, const char *name, ch
     return out;
 }
 
-static void on_var(void *ctx, const char *path)
-{
-    if (!strncmp(path, "order", 5) && (!path[5] || path[5] == '.'))
-        *(bool *)ctx = true;
-}
-
 struct sc_template *sc_template(struct sc_engine *g, struct store *s, const char *name)
 {
     for (int i = 0; i < g->ntpls; i++)
@@ -303,10 +297,13 @@ struct sc_template *sc_template(struct sc_engine *g, struct store *s, const char
     x->subject = compile_part(t, "subject", name, &x->error);
     x->body = compile_part(t, "body", name, &x->error);
     x->html = compile_part(t, "html", name, &x->error);
-    struct tpl *parts[] = {x->subject, x->body, x->html};
-    for (int i = 0; i < 3; i++)
-        if (parts[i])
-            tpl_each_var(parts[i], on_var, &x->uses_order);
+    /* the order is looked up for a template that may read it (inside a section too) */
+    static const char *const keys[] = {"subject", "body", "html"};
+    for (int i = 0; i < 3; i++) {
+        const char *text = json_string_value(json_object_get(t, keys[i]));
+        if (text && strstr(text, "order"))
+            x->uses_order = true;
+    }
     if (x->error)
         log_warn("scenarios: template \"%s\": %s", name, x->error);
     json_decref(t);

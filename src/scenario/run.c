@@ -295,8 +295,8 @@ static int do_send(struct sc_engine *g, struct store *s, const struct sc_node *n
         return 0;
     char *address = address_of(ch, p);
     const char *stop = NULL;
-    if (!address && ch <= SC_CH_CALL)
-        stop = "no_address";
+    if (!address && (ch == SC_CH_EMAIL || ch == SC_CH_SMS || ch == SC_CH_LETTER || ch == SC_CH_CALL))
+        stop = "no_address"; /* push, wallet and in-app reach the app, not an address */
     if (!stop)
         stop = may_send(g, s, ch, p, address, now);
     struct store_message m = {
@@ -304,7 +304,7 @@ static int do_send(struct sc_engine *g, struct store *s, const struct sc_node *n
         .channel = n->channel, .template_name = n->template_name, .address = address,
         .created_at = now,
     };
-    char *subject = NULL, *body = NULL;
+    char *subject = NULL, *body = NULL, *html = NULL;
     int rc = 0;
     if (!stop) {
         struct sc_template *t = sc_template(g, s, n->template_name);
@@ -313,11 +313,19 @@ static int do_send(struct sc_engine *g, struct store *s, const struct sc_node *n
         } else {
             json_t *data = sc_render_data(s, p, r, t->uses_order);
             const char *locale = p->str[SG_S_LANGUAGE];
-            bool html = t->html != NULL;
             rc = render(t->subject, data, false, locale, &subject, e);
             if (!rc)
-                rc = render(html ? t->html : t->body, data, html, locale, &body, e);
+                rc = render(t->html, data, true, locale, &html, e);
+            if (!rc)
+                rc = render(t->body, data, false, locale, &body, e);
             json_decref(data);
+            if (!rc && !body && html) { /* the text part, from the rendered HTML */
+                struct buf b;
+                buf_init(&b, 1u << 20);
+                if (!tpl_text_from_html(html, &b))
+                    body = xstrdup(b.len ? b.ptr : "");
+                buf_release(&b);
+            }
             if (rc) {
                 stop = "template_error";
                 err_clear(e);
@@ -329,6 +337,7 @@ static int do_send(struct sc_engine *g, struct store *s, const struct sc_node *n
     m.status = stop ? stop : "stored";
     m.subject = subject;
     m.body = body;
+    m.html = html;
     rc = store_message_insert(s, &m);
     if (rc == ERR_DUPLICATE)
         BUG("run %lld step %lld sent twice", (long long)r->id, (long long)m.step);
@@ -341,6 +350,7 @@ static int do_send(struct sc_engine *g, struct store *s, const struct sc_node *n
     free(address);
     free(subject);
     free(body);
+    free(html);
     return rc;
 }
 

@@ -915,6 +915,7 @@ int store_profile_runs(struct store *s, int64_t profile_id, json_t **out);
 struct store_message {
     int64_t id, profile_id, run_id, step, scenario_id; /* run_id 0: not from a scenario */
     const char *channel, *template_name, *status, *address, *subject, *body;
+    const char *html; /* the HTML part of an e-mail, or NULL */
     int64_t created_at;
 };
 

@@ -519,8 +519,8 @@ int store_profile_runs(struct store *s, int64_t profile_id, json_t **out)
 
 static const char SQL_MSG_INSERT[] =
     "INSERT INTO messages(profile_id, channel, template, run_id, step, scenario_id, status,"
-    " address, subject, body, next_attempt_at, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+    " address, subject, body, html, next_attempt_at, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12,"
     " CASE WHEN ?7 = 'queued' THEN ?11 END, ?11, ?11)";
 static const char SQL_MSG_DUE[] =
     "SELECT id, coalesce(run_id, 0), coalesce(step, 0), address, subject, body, attempts"
@@ -534,7 +534,7 @@ static const char SQL_MSG_COUNT[] =
     " AND status IN ('queued', 'sent', 'stored', 'delivered', 'opened', 'clicked')";
 static const char SQL_MSG_LIST[] =
     "SELECT id, profile_id, channel, template, run_id, step, scenario_id, status, address,"
-    " subject, body, created_at FROM messages"
+    " subject, body, html, created_at FROM messages"
     " WHERE (?1 = 0 OR profile_id = ?1) AND (?2 = 0 OR run_id = ?2)"
     " AND (?3 = 0 OR scenario_id = ?3) ORDER BY id DESC LIMIT ?4";
 static const char SQL_SUPPRESSED[] =
@@ -554,6 +554,7 @@ int store_message_insert(struct store *s, struct store_message *m)
     store_bind_text(st, 9, m->subject);
     store_bind_text(st, 10, m->body);
     sqlite3_bind_int64(st, 11, m->created_at);
+    store_bind_text(st, 12, m->html);
     int rc = step_write(s, st);
     if (rc == ERR_EXISTS)
         return ERR_DUPLICATE;
@@ -588,10 +589,10 @@ int store_message_list(struct store *s, int64_t profile_id, int64_t run_id, int6
         json_t *o = json_object();
         static const char *const keys[] = {"id",     "profile_id", "channel", "template",
                                            "run_id", "step",       "scenario_id", "status",
-                                           "address", "subject",   "body"};
-        for (int i = 0; i < 11; i++)
+                                           "address", "subject",   "body",    "html"};
+        for (int i = 0; i < 12; i++)
             store_json_set_col(o, keys[i], st, i);
-        store_json_set_timecol(o, "created_at", st, 11);
+        store_json_set_timecol(o, "created_at", st, 12);
         json_array_append_new(arr, o);
     }
     sqlite3_reset(st);
@@ -667,7 +668,7 @@ int store_template_put(struct store *s, const char *name, const char *channel,
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
     store_bind_text(st, 3, subject);
-    sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
+    store_bind_text(st, 4, body);
     store_bind_text(st, 5, html);
     sqlite3_bind_int64(st, 6, now);
     int rc = sqlite3_step(st);

@@ -137,6 +137,8 @@ static const struct render_case cases[] = {
     T("  {{#no}}\nx\n  {{/no}}\ny", "y"),
     T("{{^no}}\t\n{{name}}\n{{/no}}", "Ann\n"),
     T("{{name}}\n{{#yes}}{{/yes}}\nend", "Ann\n\nend"),
+    T("Your products:\n{{#event.products}}\n  - {{name}}\n{{/event.products}}\nThanks!",
+      "Your products:\n  - Shoes\n  - Socks\nThanks!"),
     /* comments */
     T("a{{! hidden }}b{{!}}c", "abc"),
     T("a{{!\nmulti\nline {{ braces\n}}b", "ab"),
@@ -149,6 +151,7 @@ static const struct render_case cases[] = {
     T("{{missing | default: 'it\\'s'}}", "it's"),
     T("{{missing | default: \"a | b }} {{ c\"}}", "a | b }} {{ c"),
     T("{{missing|default:\"tight\"}}", "tight"),
+    T("{{nothing | default: \"{{\"}}x}}", "{{x}}"), /* how to write {{ itself */
     T("{{missing | default: \"\\\"q\\\" \\\\\"}}", "\"q\" \\"),
     T("{{missing | default: \"\" | default: \"second\"}}", "second"),
     /* upper, lower */
@@ -577,6 +580,11 @@ static const struct html_case html_cases[] = {
     {"", ""},
     {"<p> </p>&nbsp;<br>", ""},
     {"<p>Prix : 1&nbsp;234,50&nbsp;€</p>", "Prix : 1 234,50 €"},
+    /* the example of docs/templates.md */
+    {"<h1>Hi Ann,</h1>\n<p>Your order has shipped.</p>\n<ul><li>Shoes</li><li>Socks</li></ul>\n"
+     "<p><a href=\"https://shop.example/t/42\">Track it</a><br>The Shop</p>\n",
+     "Hi Ann,\n\nYour order has shipped.\n\n- Shoes\n- Socks\n\n"
+     "Track it (https://shop.example/t/42)\nThe Shop"},
 };
 
 static void test_text_from_html(void **state)
