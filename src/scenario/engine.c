@@ -33,6 +33,7 @@
 #define CURSOR_ORDERS "scenario.cursor.orders"
 #define CURSOR_TRANSITIONS "scenario.cursor.transitions"
 #define FIRE_CURSOR "scenario.fire." /* + id: the last profile a schedule or date fire entered */
+#define FIRED_ALL (-1)               /* next_fire_at of a single schedule that has fired */
 
 /* ---- settings --------------------------------------------------------------------------- */
 
@@ -855,8 +856,8 @@ static int fire_one(struct sc_engine *g, struct store *s, struct scen *c, int64_
     rc = store_meta_set(s, key, 0);
     int64_t next = t->type == SC_TRIG_DATE ? next_daily(g, c->next_fire_at, t->at_minute)
                  : t->every_ms          ? c->next_fire_at + t->every_ms
-                                        : 0;
-    while (next && next <= now && t->type == SC_TRIG_SCHEDULE)
+                                        : FIRED_ALL;
+    while (next > 0 && next <= now && t->type == SC_TRIG_SCHEDULE)
         next += t->every_ms; /* fires missed while stopped are not made up */
     if (!rc)
         rc = store_scenario_set_fire(s, c->id, next);
@@ -875,6 +876,13 @@ static int fire_due(struct sc_engine *g, struct store *s, int64_t now, int budge
         enum sc_trigger_type t = c->def->trigger.type;
         if (t != SC_TRIG_SCHEDULE && t != SC_TRIG_DATE)
             continue;
+        /* from the store: a tick that was rolled back must not have moved it */
+        rc = store_scenario_get_fire(s, c->id, &c->next_fire_at);
+        if (rc)
+            return err_set(e, rc, "reading scenario %lld: %s", (long long)c->id,
+                           store_last_error(s));
+        if (c->next_fire_at == FIRED_ALL)
+            continue;
         if (!c->next_fire_at) { /* just activated: set the first fire */
             int64_t first = t == SC_TRIG_SCHEDULE ? c->def->trigger.at_ms
                                                   : next_daily(g, now - 1, c->def->trigger.at_minute);
@@ -882,7 +890,7 @@ static int fire_due(struct sc_engine *g, struct store *s, int64_t now, int budge
                 while (first < now - 60000)
                     first += c->def->trigger.every_ms;
             if (t == SC_TRIG_SCHEDULE && !c->def->trigger.every_ms && first < now - 60000)
-                continue; /* a single time already past when activated */
+                first = FIRED_ALL; /* a single time already past when activated */
             c->next_fire_at = first;
             rc = store_scenario_set_fire(s, c->id, first);
             continue;

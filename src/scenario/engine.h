@@ -74,7 +74,7 @@ struct sc_tick {
 int sc_engine_tick(struct sc_engine *g, struct store *s, int64_t now, int budget,
                    struct sc_tick *st, struct errbuf *e);
 
-/* A task was resolved: its run goes on at the next tick. */
+/* A task was resolved: its run goes on now (call inside the transaction that resolved it). */
 int sc_engine_task_resolved(struct sc_engine *g, struct store *s, int64_t run_id, int64_t now,
                             struct errbuf *e);
 

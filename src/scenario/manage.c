@@ -202,6 +202,16 @@ int sc_set_status(struct store *s, int64_t id, const char *action, int64_t now,
     if (!rc && !strcmp(status, "active")) { /* what it names may have gone since it was saved */
         json_t *def = json_loads(x.definition, 0, NULL);
         rc = check(s, def, e);
+        json_t *t = json_object_get(def, "trigger");
+        const char *type = json_string_value(json_object_get(t, "type"));
+        int64_t at = 0;
+        if (!rc && type && !strcmp(type, "schedule") &&
+            !json_object_get(t, "every") &&
+            !time_parse_iso8601(json_string_value(json_object_get(t, "at")), &at) &&
+            at < now - 60000)
+            rc = err_field(e, ERR_INVALID, "definition.trigger.at",
+                           "the trigger fires once, at a time already past: give a later \"at\" "
+                           "or an \"every\"");
         json_decref(def);
     }
     free(x.definition);

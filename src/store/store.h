@@ -820,8 +820,12 @@ int store_scenario_update(struct store *s, int64_t id, const char *name, const c
 /* Set the status (draft, active, paused, archived). ERR_NOT_FOUND. */
 int store_scenario_set_status(struct store *s, int64_t id, const char *status, int64_t now);
 
-/* The next time a schedule or date trigger fires (0: never). */
+/*
+ * The next time a schedule or date trigger fires: 0 not armed yet (a new
+ * scenario or version), SC_FIRED_ALL (-1) a single time that has fired.
+ */
 int store_scenario_set_fire(struct store *s, int64_t id, int64_t next_fire_at);
+int store_scenario_get_fire(struct store *s, int64_t id, int64_t *next_fire_at);
 
 /* Scenarios not archived (all when with_archived), by id; fn's non-zero return stops and is returned. */
 int store_scenario_list(struct store *s, bool with_archived,

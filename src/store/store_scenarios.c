@@ -37,11 +37,13 @@ static const char SQL_SC_VERSION_ADD[] =
     " VALUES (?1, ?2, ?3, ?4)";
 static const char SQL_SC_UPDATE[] =
     "UPDATE scenarios SET name = coalesce(?2, name),"
-    " version = version + (?3 IS NOT NULL), updated_at = ?4"
+    " version = version + (?3 IS NOT NULL), updated_at = ?4,"
+    " next_fire_at = CASE WHEN ?3 IS NULL THEN next_fire_at END" /* a new trigger: armed anew */
     " WHERE id = ?1 AND status != 'archived' RETURNING version";
 static const char SQL_SC_STATUS[] =
     "UPDATE scenarios SET status = ?2, updated_at = ?3 WHERE id = ?1";
 static const char SQL_SC_FIRE[] = "UPDATE scenarios SET next_fire_at = ?2 WHERE id = ?1";
+static const char SQL_SC_FIRE_GET[] = "SELECT coalesce(next_fire_at, 0) FROM scenarios WHERE id = ?1";
 #define SC_COLS                                                                            \
     "SELECT c.id, c.name, c.status, c.version, coalesce(c.next_fire_at, 0), c.created_at,"  \
     " c.updated_at, v.definition FROM scenarios c"                                          \
@@ -126,6 +128,16 @@ int store_scenario_set_fire(struct store *s, int64_t id, int64_t next_fire_at)
     else
         sqlite3_bind_null(st, 2);
     return step_write(s, st);
+}
+
+int store_scenario_get_fire(struct store *s, int64_t id, int64_t *next_fire_at)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_SC_FIRE_GET);
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    *next_fire_at = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
 }
 
 static int scenario_rows(struct store *s, sqlite3_stmt *st,
