@@ -22,6 +22,7 @@ static const struct {
      "match records into one golden profile per person (merges, review queue, households)"},
     {"explain", cmd_explain, "show why a profile's records are together: rules, comparisons, scores"},
     {"unmerge", cmd_unmerge, "undo a merge: give a profile back its own records, orders and consents"},
+    {"erase", cmd_erase, "erase a person (the right to be forgotten); their runs end"},
     {"segment", cmd_segment, "segments: check a rule, preview who it selects"},
     {"scenario", cmd_scenario, "scenarios: create, validate, activate, follow their runs"},
     {"template", cmd_template, "message templates for scenarios' send steps"},

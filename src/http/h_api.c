@@ -269,6 +269,44 @@ void h_consent_put(struct request *r)
     }
 }
 
+/* ---- erasure: DELETE /api/v1/profiles/{id} (admin) ---------------------------- */
+
+static int erase_apply(struct store *s, struct writer_job *job, struct errbuf *e)
+{
+    struct request *r = (struct request *)((char *)job - offsetof(struct request, job));
+    return store_profile_erase(s, r->consent.profile_id, clock_now(), e);
+}
+
+static void erase_done(struct writer_job *job, int rc, const struct errbuf *e)
+{
+    struct request *r = (struct request *)((char *)job - offsetof(struct request, job));
+    if (rc == ERR_NOT_FOUND)
+        http_reply_error(r, rc, 404, "id", "%s", e->msg);
+    else if (rc == ERR_INVALID)
+        http_reply_error(r, rc, 409, "id", "%s", e->msg);
+    else if (rc)
+        http_reply_errbuf(r, rc, e);
+    else
+        http_reply_json(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)r->consent.profile_id,
+                                          "erased", 1));
+    http_resume(r);
+}
+
+void h_profile_erase(struct request *r)
+{
+    int64_t id;
+    if (http_auth_api(r, ROLE_ADMIN) || path_id(r, &id))
+        return;
+    r->consent.profile_id = id;
+    r->job.apply = erase_apply;
+    r->job.done = erase_done;
+    http_defer(r);
+    if (writer_submit(r->srv->writer, &r->job)) {
+        http_reply_error(r, ERR_BUSY, 503, NULL, "rondo is shutting down; retry later");
+        http_resume(r);
+    }
+}
+
 void h_consent_history(struct request *r)
 {
     int64_t id, survivor;

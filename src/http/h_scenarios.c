@@ -41,9 +41,9 @@
 
 #define LIST_DEFAULT_LIMIT 100
 #define LIST_MAX_LIMIT 1000
-#define RUN_STEPS_MAX 1000    /* steps of a run shown by GET /api/v1/runs/{id} */
-#define RUN_MESSAGES_MAX 100  /* and its messages */
-#define TOKEN_MAX 64          /* a task token: hex digits */
+#define RUN_STEPS_MAX 1000   /* steps of a run shown by GET /api/v1/runs/{id} */
+#define RUN_MESSAGES_MAX 100 /* and its messages */
+#define TOKEN_MAX 64         /* a task token: hex digits */
 
 /* ---- request parts ----------------------------------------------------------------- */
 
@@ -149,11 +149,10 @@ static json_t *run_json(const struct store_run *x)
 {
     json_t *payload = x->payload ? json_loads(x->payload, 0, NULL) : NULL;
     json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:o, s:I, s:s?, s:s?, s:o}", "id",
-                          (json_int_t)x->id, "scenario_id", (json_int_t)x->scenario_id,
-                          "version", (json_int_t)x->version, "profile_id",
-                          (json_int_t)x->profile_id, "state", x->state, "node", x->node,
-                          "wake_at", opt_time(x->wake_at), "steps", (json_int_t)x->seq, "branch",
-                          x->branch, "outcome", x->outcome, "payload",
+                          (json_int_t)x->id, "scenario_id", (json_int_t)x->scenario_id, "version",
+                          (json_int_t)x->version, "profile_id", (json_int_t)x->profile_id, "state",
+                          x->state, "node", x->node, "wake_at", opt_time(x->wake_at), "steps",
+                          (json_int_t)x->seq, "branch", x->branch, "outcome", x->outcome, "payload",
                           payload ? payload : json_null());
     json_object_set_new(o, "entered_at", iso_time(x->entered_at));
     json_object_set_new(o, "updated_at", iso_time(x->updated_at));
@@ -178,7 +177,14 @@ static int on_run_row(void *ctx, const struct store_run *x)
 /* ---- writes, on the writer thread --------------------------------------------------------- */
 
 enum sc_op {
-    OP_CREATE, OP_UPDATE, OP_ACTIVATE, OP_PAUSE, OP_ARCHIVE, OP_ENTER, OP_TEMPLATE, OP_RESOLVE
+    OP_CREATE,
+    OP_UPDATE,
+    OP_ACTIVATE,
+    OP_PAUSE,
+    OP_ARCHIVE,
+    OP_ENTER,
+    OP_TEMPLATE,
+    OP_RESOLVE
 };
 
 struct sc_job {
@@ -245,8 +251,8 @@ static int scenario_status(struct store *s, int64_t id, struct status_ctx *x, st
 
 static int status_apply(struct store *s, struct sc_job *j, struct errbuf *e)
 {
-    static const char *const actions[] = {[OP_ACTIVATE] = "activate", [OP_PAUSE] = "pause",
-                                          [OP_ARCHIVE] = "archive"};
+    static const char *const actions[] = {
+        [OP_ACTIVATE] = "activate", [OP_PAUSE] = "pause", [OP_ARCHIVE] = "archive"};
     struct status_ctx x;
     int rc = scenario_status(s, j->id, &x, e);
     if (rc)
@@ -286,8 +292,7 @@ static int enter_apply(struct store *s, struct sc_job *j, struct errbuf *e)
     int64_t survivor;
     int rc = store_profile_resolve(s, j->profile_id, &survivor);
     if (rc == ERR_NOT_FOUND)
-        return err_field(e, rc, "profile_id", "no profile with id %lld",
-                         (long long)j->profile_id);
+        return err_field(e, rc, "profile_id", "no profile with id %lld", (long long)j->profile_id);
     if (rc)
         return err_set(e, rc, "reading the profile: %s", store_last_error(s));
     if (!sc_engine_accepts_api(g, j->id)) {
@@ -328,9 +333,8 @@ static int template_apply(struct store *s, struct sc_job *j, struct errbuf *e)
     const json_t *b = j->body;
     const char *body = json_string_value(json_object_get(b, "body"));
     rc = store_template_put(s, j->name, json_string_value(json_object_get(b, "channel")),
-                            json_string_value(json_object_get(b, "subject")),
-                            body ? body : j->text, json_string_value(json_object_get(b, "html")),
-                            clock_now(), NULL);
+                            json_string_value(json_object_get(b, "subject")), body ? body : j->text,
+                            json_string_value(json_object_get(b, "html")), clock_now(), NULL);
     if (!rc)
         rc = store_template_get(s, j->name, &j->answer);
     if (rc)
@@ -377,11 +381,16 @@ static int job_apply(struct store *s, struct writer_job *job, struct errbuf *e)
         break;
     case OP_ACTIVATE:
     case OP_PAUSE:
-    case OP_ARCHIVE: return status_apply(s, j, e);
-    case OP_ENTER: return enter_apply(s, j, e);
-    case OP_TEMPLATE: return template_apply(s, j, e);
-    case OP_RESOLVE: return resolve_apply(s, j, e);
-    default: BUG("scenario job %d", (int)j->op);
+    case OP_ARCHIVE:
+        return status_apply(s, j, e);
+    case OP_ENTER:
+        return enter_apply(s, j, e);
+    case OP_TEMPLATE:
+        return template_apply(s, j, e);
+    case OP_RESOLVE:
+        return resolve_apply(s, j, e);
+    default:
+        BUG("scenario job %d", (int)j->op);
     }
     if (!rc)
         rc = sc_show(s, j->id, false, &j->answer, e);
@@ -407,10 +416,10 @@ static void job_done(struct writer_job *job, int rc, const struct errbuf *e)
                          "profile %lld is not one the scenario engine knows (merged or deleted)",
                          (long long)j->profile_id);
     } else if (j->refused) {
-        json_t *err = json_pack("{s:s, s:o, s:s}", "code", err_code(ERR_EXISTS), "message",
-                                json_sprintf("not entered: %s (%s)", j->refused,
-                                             refusal_text(j->refused)),
-                                "reason", j->refused);
+        json_t *err =
+            json_pack("{s:s, s:o, s:s}", "code", err_code(ERR_EXISTS), "message",
+                      json_sprintf("not entered: %s (%s)", j->refused, refusal_text(j->refused)),
+                      "reason", j->refused);
         http_reply_json(r, 409, json_pack("{s:o}", "error", err));
     } else if (j->op == OP_ENTER) {
         json_t *a = json_pack("{s:O, s:I, s:I, s:o}", "run_id", json_object_get(j->answer, "id"),
@@ -576,8 +585,7 @@ void h_scenario_get(struct request *r)
  * The profile a user_id or email names, found as GET /api/v1/profiles
  * finds it; 0 with *id set, or -1 when a reply was given.
  */
-static int profile_by_identity(struct request *r, const char *type, const char *value,
-                               int64_t *id)
+static int profile_by_identity(struct request *r, const char *type, const char *value, int64_t *id)
 {
     struct clean_ctx cc = {.now = clock_now(), .arena = &r->arena};
     const char *v = clean_identity_value(&cc, type, value);
@@ -593,8 +601,7 @@ static int profile_by_identity(struct request *r, const char *type, const char *
         return -1;
     }
     if (n == 0) {
-        http_reply_error(r, ERR_NOT_FOUND, 404, type, "no profile has the %s \"%s\"", type,
-                         value);
+        http_reply_error(r, ERR_NOT_FOUND, 404, type, "no profile has the %s \"%s\"", type, value);
         return -1;
     }
     if (n > 1) {
@@ -751,8 +758,8 @@ void h_profile_runs(struct request *r)
 
 /* ---- templates ---------------------------------------------------------------------------- */
 
-static const char *const template_channels[] = {"email",  "sms",    "push",   "letter",
-                                                "call",   "wallet", "in_app", "outbox"};
+static const char *const template_channels[] = {"email", "sms",    "push",   "letter",
+                                                "call",  "wallet", "in_app", "outbox"};
 
 /* A template name from the path: 1 to SG_MAX_NAME bytes without control characters or '/'. */
 static int template_name(struct request *r, const char **name)
@@ -810,8 +817,7 @@ void h_template_put(struct request *r)
         const json_t *v = json_object_get(b, parts[i]);
         text[i] = json_string_value(v);
         if (v && !json_is_null(v) && !json_is_string(v)) {
-            http_reply_error(r, ERR_INVALID, 400, parts[i], "%s is a text (a template)",
-                             parts[i]);
+            http_reply_error(r, ERR_INVALID, 400, parts[i], "%s is a text (a template)", parts[i]);
             bad = 1;
         }
     }
@@ -934,12 +940,23 @@ static void html_add(struct buf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '&': buf_adds(b, "&amp;"); break;
-        case '<': buf_adds(b, "&lt;"); break;
-        case '>': buf_adds(b, "&gt;"); break;
-        case '"': buf_adds(b, "&quot;"); break;
-        case '\'': buf_adds(b, "&#39;"); break;
-        default: buf_addch(b, *s);
+        case '&':
+            buf_adds(b, "&amp;");
+            break;
+        case '<':
+            buf_adds(b, "&lt;");
+            break;
+        case '>':
+            buf_adds(b, "&gt;");
+            break;
+        case '"':
+            buf_adds(b, "&quot;");
+            break;
+        case '\'':
+            buf_adds(b, "&#39;");
+            break;
+        default:
+            buf_addch(b, *s);
         }
     }
 }
@@ -1086,13 +1103,62 @@ void h_clock_get(struct request *r)
 {
     if (http_auth_api(r, ROLE_MARKETER))
         return;
-    http_reply_json(r, 200,
-                    json_pack("{s:o, s:b}", "now", iso_time(clock_now()), "simulated",
-                              clock_is_simulated()));
+    http_reply_json(
+        r, 200,
+        json_pack("{s:o, s:b}", "now", iso_time(clock_now()), "simulated", clock_is_simulated()));
 }
 
 /* One advance at a time: its move, its catch-up and its count of the work done. */
 static pthread_mutex_t advance_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* A job that writes nothing: its done callback comes after every group taken before it. */
+struct barrier {
+    struct writer_job job; /* first */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+};
+
+static int barrier_apply(struct store *s, struct writer_job *job, struct errbuf *e)
+{
+    (void)s;
+    (void)job;
+    (void)e;
+    return 0;
+}
+
+static void barrier_done(struct writer_job *job, int rc, const struct errbuf *e)
+{
+    (void)rc;
+    (void)e;
+    struct barrier *b = (struct barrier *)job;
+    pthread_mutex_lock(&b->mu);
+    b->done = true;
+    pthread_cond_signal(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/*
+ * Wait until what the writer has taken so far is committed. sc_live_catch_up
+ * can return once its last tick has run but before that tick's group has
+ * committed (it is told "finished" from the tick itself), so the answer to
+ * an advance waits for this too, or a read that follows it could miss the
+ * tick's messages.
+ */
+static int writer_drain(struct writer *w)
+{
+    struct barrier b = {.job = {.apply = barrier_apply, .done = barrier_done}};
+    pthread_mutex_init(&b.mu, NULL);
+    pthread_cond_init(&b.cv, NULL);
+    int rc = writer_submit(w, &b.job);
+    pthread_mutex_lock(&b.mu);
+    while (!rc && !b.done)
+        pthread_cond_wait(&b.cv, &b.mu);
+    pthread_mutex_unlock(&b.mu);
+    pthread_mutex_destroy(&b.mu);
+    pthread_cond_destroy(&b.cv);
+    return rc;
+}
 
 struct advance {
     struct request *r;
@@ -1116,19 +1182,21 @@ static void *advance_main(void *arg)
     int64_t now = clock_now();
     clock_advance(a->to ? (a->to > now ? a->to - now : 0) : a->by);
     int rc = sc_live_catch_up(r->srv->scenarios, NULL, &e);
+    if (!rc && writer_drain(r->srv->writer))
+        rc = err_set(&e, ERR_BUSY, "the server is shutting down");
     sc_live_stats(r->srv->scenarios, &s1);
     pthread_mutex_unlock(&advance_mu);
     if (rc)
         http_reply_errbuf(r, rc, &e);
     else
-        http_reply_json(
-            r, 200,
-            json_pack("{s:o, s:b, s:{s:I, s:I, s:I, s:I, s:I}}", "now", iso_time(clock_now()),
-                      "simulated", true, "ticks", "entered", (json_int_t)(s1.entered - s0.entered),
-                      "advanced", (json_int_t)(s1.advanced - s0.advanced), "steps",
-                      (json_int_t)(s1.steps - s0.steps), "messages",
-                      (json_int_t)(s1.messages - s0.messages), "ended",
-                      (json_int_t)(s1.ended - s0.ended)));
+        http_reply_json(r, 200,
+                        json_pack("{s:o, s:b, s:{s:I, s:I, s:I, s:I, s:I}}", "now",
+                                  iso_time(clock_now()), "simulated", true, "ticks", "entered",
+                                  (json_int_t)(s1.entered - s0.entered), "advanced",
+                                  (json_int_t)(s1.advanced - s0.advanced), "steps",
+                                  (json_int_t)(s1.steps - s0.steps), "messages",
+                                  (json_int_t)(s1.messages - s0.messages), "ended",
+                                  (json_int_t)(s1.ended - s0.ended)));
     http_resume(r);
     return NULL;
 }

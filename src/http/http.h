@@ -143,6 +143,7 @@ void h_healthz(struct request *r);
 void h_metrics(struct request *r);
 void h_ingest(struct request *r);
 void h_profile_get(struct request *r);
+void h_profile_erase(struct request *r);
 void h_profile_search(struct request *r);
 void h_consent_put(struct request *r);
 void h_consent_history(struct request *r);

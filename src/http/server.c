@@ -65,6 +65,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/profiles/{id}/unmerge", RT_API_UNMERGE, h_profile_unmerge, 1024},
     {"GET", "/api/v1/profiles/{id}/explain", RT_API_EXPLAIN, h_profile_explain, 0},
     {"GET", "/api/v1/profiles/{id}", RT_API_PROFILE, h_profile_get, 0},
+    {"DELETE", "/api/v1/profiles/{id}", RT_API_PROFILE, h_profile_erase, 1024},
     {"GET", "/api/v1/profiles", RT_API_PROFILE_SEARCH, h_profile_search, 0},
     {"GET", "/api/v1/quarantine", RT_API_QUARANTINE, h_quarantine, 0},
     {"GET", "/api/v1/quality", RT_API_QUALITY, h_quality, 0},

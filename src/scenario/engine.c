@@ -363,22 +363,30 @@ static int on_ref(void *ctx, const char *kind, const char *name, const char *det
                   const char *node, struct errbuf *e)
 {
     struct check_ctx *c = ctx;
-    char where[100];
+    char where[100], field[64];
     if (node)
         snprintf(where, sizeof where, "node \"%s\"", node);
     else
         snprintf(where, sizeof where, "the trigger");
+    int k = node ? sc_def_node(c->d, node) : -1;
     if (!strcmp(kind, "template")) {
+        snprintf(field, sizeof field, "nodes[%d].template", k);
         json_t *t = NULL;
         if (store_template_get(c->s, name, &t))
-            return err_field(e, ERR_INVALID, "nodes", "%s: no template is named \"%s\"", where,
+            return err_field(e, ERR_INVALID, field, "%s: no template is named \"%s\"", where,
                              name);
+        const char *ch = json_string_value(json_object_get(t, "channel"));
+        int rc = 0;
+        if (detail && strcmp(detail, "outbox") && ch && strcmp(ch, detail))
+            rc = err_field(e, ERR_INVALID, field,
+                           "%s: template \"%s\" is for %s, not %s", where, name, ch, detail);
         json_decref(t);
-        return 0;
+        return rc;
     }
+    snprintf(field, sizeof field, "nodes[%d].rule", k);
     int64_t id;
     if (store_segment_by_name(c->s, name, &id))
-        return err_field(e, ERR_INVALID, node ? "nodes" : "trigger.segment",
+        return err_field(e, ERR_INVALID, node ? field : "trigger.segment",
                          "%s: no segment is named \"%s\"", where, name);
     return detail && !strcmp(detail, "shift") ? check_shift(c, name, id, e) : 0;
 }
@@ -932,8 +940,12 @@ int sc_engine_task_resolved(struct sc_engine *g, struct store *s, int64_t run_id
         struct sc_run *r = &b.v[0];
         const struct sc_def *d = bind_run(g, s, r);
         const char *why;
-        if (d && r->state == SC_ON_TASK && scenario_running(g, r->scenario_id, &why))
-            rc = sc_run_advance(g, s, d, r, SC_RESUME_TASK, now, e);
+        if (d && r->state == SC_ON_TASK) {
+            /* paused: the task is done all the same; the run goes on when it is active */
+            r->hold = !scenario_running(g, r->scenario_id, &why);
+            if (!why)
+                rc = sc_run_advance(g, s, d, r, SC_RESUME_TASK, now, e);
+        }
     }
     runbuf_release(&b);
     return rc == ERR_NOT_FOUND ? 0 : rc;

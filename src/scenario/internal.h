@@ -70,6 +70,7 @@ struct sc_run {
     const char *outcome; /* static, or a node's text */
     json_t *payload;     /* owned, may be NULL */
     const char *scenario_name;
+    bool hold; /* leave the node it waited at, but take no further step (a paused scenario) */
 };
 
 /* The definition of a run's version (loaded on first use). NULL when it cannot be read. */

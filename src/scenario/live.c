@@ -28,12 +28,13 @@ struct tick_job {
     struct writer_job job; /* first: the writer hands it back */
     struct sc_live *l;
     atomic_bool busy;
+    bool more; /* set by apply (writer thread): the last tick left work */
     /* catch-up only */
     bool catch_up;
     int rc;
     struct errbuf err;
     struct sc_tick sum;
-    bool finished;
+    bool finished; /* set by done, after the commit, under mu */
 };
 
 struct sc_live {
@@ -44,7 +45,8 @@ struct sc_live {
     bool running, stop;
     int interval_ms;
     pthread_mutex_t mu; /* guards stop, the stats and the catch-up's finished flag */
-    pthread_cond_t cv;
+    pthread_cond_t cv;       /* the scheduler's sleep */
+    pthread_cond_t catch_cv; /* a catch-up's end */
     pthread_mutex_t catch_mu; /* one catch-up at a time */
     struct tick_job tick, catch;
     struct sc_live_stats stats;
@@ -56,6 +58,7 @@ struct sc_live *sc_live_new(struct sg_live *seg)
     l->seg = seg;
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->cv, NULL);
+    pthread_cond_init(&l->catch_cv, NULL);
     pthread_mutex_init(&l->catch_mu, NULL);
     return l;
 }
@@ -74,6 +77,7 @@ void sc_live_free(struct sc_live *l)
     sc_engine_free(l->engine);
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->cv);
+    pthread_cond_destroy(&l->catch_cv);
     pthread_mutex_destroy(&l->catch_mu);
     free(l);
 }
@@ -132,14 +136,13 @@ static int tick_apply(struct store *s, struct writer_job *job, struct errbuf *e)
 {
     struct tick_job *j = (struct tick_job *)job;
     struct sc_tick st;
+    j->more = false;
     int rc = tick_once(j->l, s, &st, e);
     if (rc == ERR_BUSY) /* not loaded yet: the next tick */
         return 0;
     if (!rc && j->catch_up)
         add(&j->sum, &st);
-    j->rc = rc;
-    if (!rc && !st.more)
-        j->finished = true;
+    j->more = !rc && st.more;
     return rc;
 }
 
@@ -151,38 +154,36 @@ static void tick_done(struct writer_job *job, int rc, const struct errbuf *e)
     struct sc_live *l = j->l;
     if (rc)
         log_warn("scenarios: %s", e && e->msg[0] ? e->msg : err_str(rc));
-    if (j->catch_up) {
-        pthread_mutex_lock(&l->mu);
-        if (rc) {
-            j->rc = rc;
-            if (e)
-                j->err = *e;
-            j->finished = true;
-        }
-        bool again = !j->finished && !l->stop;
-        if (!again) {
-            j->finished = true;
-            pthread_cond_broadcast(&l->cv);
-        }
-        pthread_mutex_unlock(&l->mu);
-        if (again) {
-            memset(&j->job, 0, sizeof(j->job));
-            j->job.apply = tick_apply;
-            j->job.done = tick_done;
-            if (writer_submit(l->writer, &j->job)) {
-                pthread_mutex_lock(&l->mu);
-                j->rc = ERR_BUSY;
-                j->finished = true;
-                pthread_cond_broadcast(&l->cv);
-                pthread_mutex_unlock(&l->mu);
-            }
-        }
+    if (!j->catch_up) {
+        bool more = !rc && j->more;
+        atomic_store(&j->busy, false);
+        if (more) /* work left: the next batch at once */
+            queue(l, j);
         return;
     }
-    bool more = !rc && !j->finished;
-    atomic_store(&j->busy, false);
-    if (more) /* work left: the next batch at once */
-        queue(l, j);
+    /* a catch-up: committed now; go on, or tell the waiter */
+    pthread_mutex_lock(&l->mu);
+    bool again = !rc && j->more && !l->stop;
+    if (!again) {
+        j->rc = rc;
+        if (rc && e)
+            j->err = *e;
+        j->finished = true;
+        pthread_cond_broadcast(&l->catch_cv);
+    }
+    pthread_mutex_unlock(&l->mu);
+    if (!again)
+        return;
+    memset(&j->job, 0, sizeof(j->job));
+    j->job.apply = tick_apply;
+    j->job.done = tick_done;
+    if (writer_submit(l->writer, &j->job)) {
+        pthread_mutex_lock(&l->mu);
+        j->rc = ERR_BUSY;
+        j->finished = true;
+        pthread_cond_broadcast(&l->catch_cv);
+        pthread_mutex_unlock(&l->mu);
+    }
 }
 
 static void queue(struct sc_live *l, struct tick_job *j)
@@ -193,7 +194,6 @@ static void queue(struct sc_live *l, struct tick_job *j)
     memset(&j->job, 0, sizeof(j->job));
     j->job.apply = tick_apply;
     j->job.done = tick_done;
-    j->finished = false;
     if (writer_submit(l->writer, &j->job))
         atomic_store(&j->busy, false);
 }
@@ -270,7 +270,7 @@ int sc_live_catch_up(struct sc_live *l, struct sc_tick *st, struct errbuf *e)
     if (!rc) {
         pthread_mutex_lock(&l->mu);
         while (!j->finished)
-            pthread_cond_wait(&l->cv, &l->mu);
+            pthread_cond_wait(&l->catch_cv, &l->mu);
         pthread_mutex_unlock(&l->mu);
         rc = j->rc;
         if (rc && e)

@@ -610,7 +610,9 @@ int sc_run_advance(struct sc_engine *g, struct store *s, const struct sc_def *d,
         rc = save(s, d, r, now, e);
     if (!rc)
         rc = resume(g, s, d, r, why, now, e);
-    if (!rc && r->state == SC_READY)
+    if (!rc && r->state == SC_READY && r->hold)
+        r->wake_at = now; /* the rest when the scenario runs again */
+    else if (!rc && r->state == SC_READY)
         rc = walk(g, s, d, r, now, e);
     if (!rc)
         rc = save(s, d, r, now, e);

@@ -347,6 +347,8 @@ static const char m005[] =
  * message carries the same key (messages_run_step): never two for one step.
  */
 static const char m006[] =
+    /* an erased profile keeps its id (orders stay for the books) and nothing personal */
+    "ALTER TABLE profiles ADD COLUMN erased_at INTEGER;"
     "CREATE TABLE scenarios ("
     "  id INTEGER PRIMARY KEY,"
     "  name TEXT NOT NULL,"

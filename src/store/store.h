@@ -179,6 +179,16 @@ int store_profile_set_attribute(struct store *s, int64_t id, const char *key,
                                 const char *json_value, int64_t now);
 int store_profile_add_tag(struct store *s, int64_t id, const char *tag, int64_t now);
 
+/*
+ * Erase a person (the right to be forgotten): every personal field, record,
+ * identity, event, consent and message text of the profile and of those
+ * merged into it goes; its unfinished scenario runs end as "erased"; its
+ * orders stay, without a person, for the books. The id stays, marked
+ * erased_at. Erasing twice is harmless. ERR_NOT_FOUND; ERR_INVALID for a
+ * profile merged into another (erase the survivor).
+ */
+int store_profile_erase(struct store *s, int64_t id, int64_t now, struct errbuf *e);
+
 int store_profile_update(struct store *s, int64_t id, const char *const vals[PF_COUNT],
                          json_t *custom, int64_t now);
 

@@ -30,13 +30,19 @@ int store_setting_get(struct store *s, const char *key, char **value)
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
 }
 
+/* Every change of a setting moves this counter: engines read their settings again. */
+static const char SQL_SETTINGS_CHANGED[] =
+    "INSERT INTO store_meta(key, value) VALUES ('settings.changes', 1)"
+    " ON CONFLICT (key) DO UPDATE SET value = value + 1";
+
 int store_setting_set(struct store *s, const char *key, const char *value, int64_t now)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_SETTING_SET);
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, now);
-    return store_exec_stmt(s, st, NULL);
+    int rc = store_exec_stmt(s, st, NULL);
+    return rc ? rc : store_exec_stmt(s, store_stmt(s, SQL_SETTINGS_CHANGED), NULL);
 }
 
 /* ---- golden records ----------------------------------------------------- */

@@ -371,3 +371,71 @@ int store_profile_add_tag(struct store *s, int64_t id, const char *tag, int64_t 
     int rc = store_exec_stmt(s, st, NULL);
     return rc ? rc : sqlite3_changes(s->db) ? 0 : ERR_NOT_FOUND;
 }
+
+/* ---- erasure --------------------------------------------------------------------- */
+
+static const char SQL_PROFILE_LIVE[] =
+    "SELECT coalesce(merged_into, 0), coalesce(erased_at, 0) FROM profiles WHERE id = ?1";
+
+/* ?1: the profile and those merged into it before */
+#define ERASE_SET "(SELECT id FROM profiles WHERE id = ?1 OR merged_into = ?1)"
+static const char *const SQL_ERASE[] = {
+    "INSERT INTO run_steps(run_id, seq, node, outcome, at) SELECT id, seq + 1, node,"
+    " 'end:erased', ?2 FROM runs WHERE profile_id IN " ERASE_SET " AND state != 'done'",
+    "UPDATE runs SET state = 'done', outcome = 'erased', seq = seq + 1, wake_at = NULL,"
+    " ended_at = ?2, updated_at = ?2, payload = NULL WHERE profile_id IN " ERASE_SET
+    " AND state != 'done'",
+    "UPDATE runs SET payload = NULL WHERE profile_id IN " ERASE_SET,
+    "DELETE FROM match_keys WHERE raw_id IN (SELECT id FROM raw_records WHERE profile_id IN "
+    ERASE_SET ")",
+    "DELETE FROM matches WHERE raw_a IN (SELECT id FROM raw_records WHERE profile_id IN "
+    ERASE_SET ") OR raw_b IN (SELECT id FROM raw_records WHERE profile_id IN " ERASE_SET ")",
+    "DELETE FROM raw_records WHERE profile_id IN " ERASE_SET,
+    "DELETE FROM identities WHERE profile_id IN " ERASE_SET,
+    "DELETE FROM events WHERE profile_id IN " ERASE_SET,
+    "DELETE FROM consents WHERE profile_id IN " ERASE_SET,
+    "DELETE FROM consent_history WHERE profile_id IN " ERASE_SET,
+    "DELETE FROM segment_members WHERE profile_id IN " ERASE_SET,
+    "DELETE FROM profile_stats WHERE profile_id IN " ERASE_SET,
+    "UPDATE messages SET address = NULL, subject = NULL, body = NULL, html = NULL"
+    " WHERE profile_id IN " ERASE_SET,
+    "UPDATE tasks SET description = NULL WHERE profile_id IN " ERASE_SET,
+    "UPDATE merge_log SET snapshot = NULL, evidence = NULL WHERE survivor_id IN " ERASE_SET
+    " OR absorbed_id IN " ERASE_SET,
+    "UPDATE profiles SET first_name = NULL, last_name = NULL, gender = NULL, birth_date = NULL,"
+    " language = NULL, email = NULL, phone = NULL, street = NULL, house_number = NULL,"
+    " postal_code = NULL, city = NULL, country = NULL, attributes = '{}', lifecycle_stage = NULL,"
+    " household_id = NULL, golden_sources = NULL, erased_at = ?2, updated_at = ?2"
+    " WHERE id IN " ERASE_SET,
+};
+
+int store_profile_erase(struct store *s, int64_t id, int64_t now, struct errbuf *e)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_PROFILE_LIVE);
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    int64_t merged = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int64_t erased = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return err_set(e, ERR_NOT_FOUND, "no profile has the id %lld", (long long)id);
+    if (merged)
+        return err_set(e, ERR_INVALID,
+                       "profile %lld was merged into %lld: erase that one (it holds the records)",
+                       (long long)id, (long long)merged);
+    if (erased)
+        return 0; /* again: nothing left to erase */
+    if ((rc = store_identities_changed(s)))
+        return rc;
+    if (s->ids)
+        idcache_clear(s->ids);
+    for (size_t i = 0; i < sizeof(SQL_ERASE) / sizeof(SQL_ERASE[0]); i++) {
+        st = store_stmt(s, SQL_ERASE[i]);
+        sqlite3_bind_int64(st, 1, id);
+        if (sqlite3_bind_parameter_count(st) >= 2)
+            sqlite3_bind_int64(st, 2, now);
+        if ((rc = store_exec_stmt(s, st, e)))
+            return rc;
+    }
+    return 0;
+}

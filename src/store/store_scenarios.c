@@ -52,11 +52,22 @@ static const char SQL_SC_LIST[] = SC_COLS " WHERE ?1 OR c.status != 'archived' O
 static const char SQL_SC_GET[] = SC_COLS " WHERE c.id = ?1";
 static const char SQL_SC_VERSION[] =
     "SELECT definition FROM scenario_versions WHERE scenario_id = ?1 AND version = ?2";
-/* settings the engine reads count too: quiet hours, caps, the time zone */
+/*
+ * A counter every change of a scenario or template moves (times can be equal
+ * on a simulated clock), and the settings the engine reads: quiet hours,
+ * caps, the time zone.
+ */
 static const char SQL_SC_STAMP[] =
-    "SELECT count(*), max(coalesce(max(updated_at), 0), coalesce((SELECT max(updated_at)"
-    " FROM settings WHERE key IN ('quiet_hours', 'timezone') OR key LIKE 'frequency_cap.%'), 0)),"
-    " coalesce(sum(version), 0) FROM scenarios";
+    "SELECT count(*), coalesce((SELECT value FROM store_meta WHERE key = 'scenario.changes'), 0),"
+    " coalesce((SELECT value FROM store_meta WHERE key = 'settings.changes'), 0) FROM scenarios";
+static const char SQL_SC_CHANGED[] =
+    "INSERT INTO store_meta(key, value) VALUES ('scenario.changes', 1)"
+    " ON CONFLICT (key) DO UPDATE SET value = value + 1";
+
+static int changed(struct store *s, int rc)
+{
+    return rc ? rc : step_write(s, store_stmt(s, SQL_SC_CHANGED));
+}
 
 int store_scenario_create(struct store *s, const char *name, const char *definition, int64_t now,
                           int64_t *id)
@@ -73,7 +84,7 @@ int store_scenario_create(struct store *s, const char *name, const char *definit
     sqlite3_bind_int64(st, 2, 1);
     sqlite3_bind_text(st, 3, definition, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, now);
-    rc = step_write(s, st);
+    rc = changed(s, step_write(s, st));
     if (!rc && id)
         *id = sid;
     return rc;
@@ -104,7 +115,7 @@ int store_scenario_update(struct store *s, int64_t id, const char *name, const c
     }
     if (version)
         *version = v;
-    return 0;
+    return changed(s, 0);
 }
 
 int store_scenario_set_status(struct store *s, int64_t id, const char *status, int64_t now)
@@ -116,7 +127,7 @@ int store_scenario_set_status(struct store *s, int64_t id, const char *status, i
     int rc = step_write(s, st);
     if (rc)
         return rc;
-    return sqlite3_changes(s->db) ? 0 : ERR_NOT_FOUND;
+    return sqlite3_changes(s->db) ? changed(s, 0) : ERR_NOT_FOUND;
 }
 
 int store_scenario_set_fire(struct store *s, int64_t id, int64_t next_fire_at)
@@ -688,7 +699,7 @@ int store_template_put(struct store *s, const char *name, const char *channel,
         *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     int err = rc == SQLITE_ROW ? 0 : write_err(s);
     sqlite3_reset(st);
-    return err;
+    return changed(s, err);
 }
 
 static json_t *template_row(sqlite3_stmt *st)

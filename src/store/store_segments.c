@@ -170,7 +170,7 @@ int store_stats_rebuild(struct store *s)
     " t.order_count, t.total_spent_cents, t.first_order_at, t.last_order_at, t.event_count,"       \
     " t.last_event_at, t.last_visit_at, t.last_open_at, t.last_click_at"                           \
     " FROM profiles p LEFT JOIN profile_stats t ON t.profile_id = p.id WHERE p.merged_into IS "    \
-    "NULL"
+    "NULL AND p.erased_at IS NULL"
 static const char SQL_SG_PROFILES_ALL[] = SG_PROFILES " ORDER BY p.id";
 static const char SQL_SG_PROFILES_ONE[] = SG_PROFILES " AND p.id = ?1";
 

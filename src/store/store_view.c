@@ -13,7 +13,8 @@
 static const char SQL_VIEW_PROFILE[] =
     "SELECT id, first_name, last_name, gender, birth_date, language, email, phone, street,"
     " house_number, postal_code, city, country, attributes, lifecycle_stage, household_id,"
-    " merged_into, source, created_at, updated_at, golden_sources FROM profiles WHERE id = ?";
+    " merged_into, source, created_at, updated_at, golden_sources, erased_at FROM profiles"
+    " WHERE id = ?";
 static const char SQL_VIEW_IDENTITIES[] =
     "SELECT type, value, source, created_at FROM identities WHERE profile_id = ? ORDER BY id";
 static const char SQL_VIEW_RAW[] =
@@ -206,6 +207,8 @@ static int64_t profile_golden(struct store *s, int64_t id, json_t *o)
     store_json_set_timecol(o, "created_at", st, 18);
     store_json_set_timecol(o, "updated_at", st, 19);
     store_json_set_jsoncol(o, "golden_sources", st, 20);
+    if (sqlite3_column_type(st, 21) != SQLITE_NULL)
+        store_json_set_timecol(o, "erased_at", st, 21);
     sqlite3_reset(st);
     return merged;
 }

@@ -14,7 +14,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  rondo, createWorkspace, createKey, Server, cleanupAfter, importGenerated, expectError, uid, knownBug,
+  rondo, createWorkspace, createKey, Server, cleanupAfter, importGenerated, expectError, uid,
 } from './harness.mjs';
 
 const START = '2026-03-01T08:00:00.000Z';
@@ -231,8 +231,7 @@ test('a scenario naming an unknown template is refused, with the node named', as
   }
 });
 
-knownBug('an unknown template is named by its node\'s path, as other definition errors are',
-  'sc_check_definition (src/scenario/engine.c on_ref) reports the field "nodes", not "nodes[3].template"',
+test('an unknown template is named by its node\'s path, as other definition errors are',
   async () => {
     const err = expectError(await srv.api('/api/v1/scenarios/validate', {
       method: 'POST', body: { definition: journey(uid('missing-template')) },
@@ -557,8 +556,7 @@ test('a task: listed with its link, shown on a page without a key, resolved by i
   expectError(await srv.api('/api/v1/tasks?status=closed'), 400, 'status');
 });
 
-knownBug('a task resolved while its scenario is paused lets the run go on once the scenario is active again',
-  'sc_engine_task_resolved (src/scenario/engine.c) advances the run only when the scenario is active; otherwise the run stays at its task with no wake-up, and the task cannot be resolved again',
+test('a task resolved while its scenario is paused lets the run go on once the scenario is active again',
   async () => {
     const tpl = uid('task-paused');
     await putTemplate(tpl, greeting);
