@@ -411,6 +411,29 @@ test('the management API takes an admin or marketer key as Bearer; a write key i
 
 /* ---- restart ---------------------------------------------------------------------------- */
 
+test('erasure: DELETE /api/v1/profiles/{id} (admin only) forgets the person and keeps the id; again is harmless', async () => {
+  const userId = uid('forget-me');
+  await ingestOk('/v1/identify', { userId, traits: { email: `${userId}@example.be`, firstName: 'Greta' }, messageId: uid('m') });
+  await ingestOk('/v1/track', { userId, event: 'Page Viewed', messageId: uid('m') });
+  const p = await srv.profileBy('user_id', userId);
+  expectError(await srv.api(`/api/v1/profiles/${p.id}`, { method: 'DELETE', key: marketer.key }), 403);
+  const d = await srv.api(`/api/v1/profiles/${p.id}`, { method: 'DELETE' });
+  assert.equal(d.status, 200, d.text);
+  assert.deepEqual(d.json, { id: p.id, erased: true });
+  const v = await srv.api(`/api/v1/profiles/${p.id}`);
+  assert.equal(v.status, 200, v.text);
+  assert.match(v.json.erased_at, ISO);
+  for (const f of GOLDEN) assert.ok(v.json[f] === undefined || v.json[f] === null, `${f} is gone`);
+  assert.deepEqual(v.json.identities, []);
+  assert.deepEqual(v.json.events, []);
+  assert.deepEqual(v.json.raw_records, {});
+  const s = await srv.api(`/api/v1/profiles?identity=${encodeURIComponent(`user_id:${userId}`)}`);
+  assert.equal(s.status, 200, s.text);
+  assert.equal(s.json.data.length, 0, 'the identity no longer finds anyone');
+  assert.equal((await srv.api(`/api/v1/profiles/${p.id}`, { method: 'DELETE' })).status, 200);
+  expectError(await srv.api('/api/v1/profiles/999999999', { method: 'DELETE' }), 404, 'id');
+});
+
 test('after a clean restart on the same database everything written is still there', async () => {
   // Everything the API can show, before.
   const snapshot = async () => {

@@ -1495,6 +1495,51 @@ static void test_merge_runs_follow_the_survivor(void **state)
     assert_ledger(c, rb_a, "day:passed mail:sent");
 }
 
+static void test_erase_ends_runs_and_forgets(void **state)
+{
+    struct ctx *c = *state;
+    hello_template(c);
+    int64_t a = scenario(c, "A",
+                         "{'trigger': {'type': 'api'},"
+                         " 'nodes': [{'id': 'mail', 'type': 'send', 'channel': 'email', 'template': 'hello'},"
+                         "  {'id': 'day', 'type': 'wait', 'duration': '1d'},"
+                         "  {'id': 'again', 'type': 'send', 'channel': 'email', 'template': 'hello'}],"
+                         " 'edges': [{'from': 'trigger', 'to': 'mail'}, {'from': 'mail', 'to': 'day'},"
+                         "  {'from': 'day', 'to': 'again'}]}");
+    int64_t eva = person(c, "Eva", "eva@example.be", true);
+    int64_t run = enter(c, a, eva, NOW);
+    assert_int_equal(nmsg(c, eva, 0, a, STORED), 1);
+
+    begin(c);
+    struct errbuf e = {{0}, {0}};
+    must_(store_profile_erase(c->s, eva, NOW + HOUR, &e), &e, "store_profile_erase");
+    refresh(c, &eva, 1, NOW + HOUR);
+    commit(c);
+
+    assert_run(c, run, "done", "erased");
+    assert_ledger(c, run, "mail:sent day:end:erased");
+    tick(c, NOW + 2 * DAY);
+    assert_int_equal(nmsg(c, eva, 0, a, STORED), 1); /* nothing more after the erasure */
+    /* the message is counted, but says nothing of her any more */
+    json_t *m = only_message(c, run);
+    assert_string_equal(jstr(m, "address"), "(none)");
+    assert_string_equal(jstr(m, "body"), "(none)");
+    json_decref(m);
+    /* the profile is no one now: not enterable, its personal data gone */
+    assert_string_equal(refused(c, a, eva, NOW + 3 * DAY), "unknown_profile");
+    json_t *view = NULL;
+    assert_int_equal(store_profile_view(c->s, eva, &view, &e), 0);
+    assert_string_equal(jstr(view, "email"), "(none)");
+    assert_string_equal(jstr(view, "first_name"), "(none)");
+    assert_string_not_equal(jstr(view, "erased_at"), "(none)");
+    assert_int_equal(json_array_size(json_object_get(view, "identities")), 0);
+    json_decref(view);
+    /* erasing twice is harmless */
+    begin(c);
+    assert_int_equal(store_profile_erase(c->s, eva, NOW + 4 * DAY, &e), 0);
+    commit(c);
+}
+
 /* ---- 13. tasks
  * ------------------------------------------------------------------------------------------- */
 
@@ -1746,6 +1791,7 @@ int main(void)
         T_(test_schedule_trigger_for_segment_members),
         T_(test_date_trigger_leap_day),
         T_(test_merge_runs_follow_the_survivor),
+        T_(test_erase_ends_runs_and_forgets),
         T_(test_task_waits_until_resolved),
         T_(test_archive_ends_unfinished_runs),
         T_(test_pause_holds_due_runs),
