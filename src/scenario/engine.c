@@ -774,7 +774,6 @@ struct fire {
     struct scen *c;
     int64_t now, last;
     int budget, done;
-    int64_t today; /* date triggers: the day, in the workspace's zone */
     struct errbuf *e;
 };
 
@@ -812,19 +811,30 @@ static bool date_hits(const struct sg_prof *p, const struct sc_trigger *t, int64
     return m == tm && d == td;
 }
 
-/* The next moment at_minute strikes in the workspace's zone after now. */
-static int64_t next_daily(struct sc_engine *g, int64_t after, int minute)
+/* The next full hour (UTC) after a moment: date triggers look every hour. */
+static int64_t next_hour(int64_t after)
 {
-    const char *tz = sg_engine_timezone(g->sg);
+    const int64_t hour = 3600000;
+    return (after / hour + 1) * hour;
+}
+
+/*
+ * Whether a date trigger's fire at the full hour `at` is the one for profile
+ * p: it is at_minute (or the hour that follows it) on p's clock, in p's
+ * zone (its timezone attribute, else the workspace's), and p's date falls
+ * on that local day.
+ */
+static bool date_due(struct sc_engine *g, const struct sg_prof *p, const struct sc_trigger *t,
+                     int64_t at, int32_t workspace_offset)
+{
+    const char *tz = json_string_value(json_object_get(p->attributes, "timezone"));
+    int32_t off = tz && !tz_check(tz, NULL) ? tz_offset_at(tz, at) : workspace_offset;
+    (void)g;
     const int64_t day = 86400000;
-    int64_t local = after + (int64_t)tz_offset_at(tz, after) * 1000;
-    int64_t midnight = local - ((local % day) + day) % day;
-    for (int k = 0; k < 3; k++) {
-        int64_t at = tz_to_utc(tz, midnight + k * day + (int64_t)minute * 60000);
-        if (at > after)
-            return at;
-    }
-    return after + day;
+    int64_t local = at + (int64_t)off * 1000;
+    int64_t local_day = local >= 0 ? local / day : (local - day + 1) / day;
+    int minute = (int)((local - local_day * day) / 60000);
+    return minute >= t->at_minute && minute < t->at_minute + 60 && date_hits(p, t, local_day);
 }
 
 static int fire_one(struct sc_engine *g, struct store *s, struct scen *c, int64_t now,
@@ -835,22 +845,21 @@ static int fire_one(struct sc_engine *g, struct store *s, struct scen *c, int64_
     snprintf(key, sizeof key, FIRE_CURSOR "%lld", (long long)c->id);
     int64_t after = 0;
     int rc = store_meta_get(s, key, &after);
-    struct fire f = {g, s, c, now, after, budget, 0, 0, e};
+    struct fire f = {g, s, c, now, after, budget, 0, e};
     if (!rc && t->type == SC_TRIG_SCHEDULE && t->segment) {
         int64_t sid = 0;
         if (!sg_engine_segment(g->sg, t->segment, NULL, &sid, NULL))
             rc = store_segment_members(s, sid, after, budget, fire_member, &f);
     } else if (!rc) {
         struct sg_world *w = sg_engine_world(g->sg);
-        const char *tz = sg_engine_timezone(g->sg);
-        f.today = (c->next_fire_at + (int64_t)tz_offset_at(tz, c->next_fire_at) * 1000) /
-                  86400000;
+        int32_t woff = tz_offset_at(sg_engine_timezone(g->sg), c->next_fire_at);
         int64_t slot = after ? sg_world_slot_of(w, after) + 1 : 0;
         for (uint32_t i = (uint32_t)(slot < 0 ? 0 : slot); !rc && i < sg_world_slots(w); i++) {
             const struct sg_prof *p = sg_world_prof(w, i);
             if (f.done >= budget)
                 break;
-            if (!p->live || (t->type == SC_TRIG_DATE && !date_hits(p, t, f.today)))
+            if (!p->live ||
+                (t->type == SC_TRIG_DATE && !date_due(g, p, t, c->next_fire_at, woff)))
                 continue;
             rc = fire_member(&f, p->id, NULL, 0);
         }
@@ -862,11 +871,13 @@ static int fire_one(struct sc_engine *g, struct store *s, struct scen *c, int64_
         return store_meta_set(s, key, f.last);
     }
     rc = store_meta_set(s, key, 0);
-    int64_t next = t->type == SC_TRIG_DATE ? next_daily(g, c->next_fire_at, t->at_minute)
+    int64_t next = t->type == SC_TRIG_DATE ? next_hour(c->next_fire_at)
                  : t->every_ms          ? c->next_fire_at + t->every_ms
                                         : FIRED_ALL;
     while (next > 0 && next <= now && t->type == SC_TRIG_SCHEDULE)
         next += t->every_ms; /* fires missed while stopped are not made up */
+    if (next > 0 && next <= now) /* date fires are made up, hour by hour */
+        g->st->more = true;
     if (!rc)
         rc = store_scenario_set_fire(s, c->id, next);
     c->next_fire_at = next;
@@ -892,8 +903,7 @@ static int fire_due(struct sc_engine *g, struct store *s, int64_t now, int budge
         if (c->next_fire_at == FIRED_ALL)
             continue;
         if (!c->next_fire_at) { /* just activated: set the first fire */
-            int64_t first = t == SC_TRIG_SCHEDULE ? c->def->trigger.at_ms
-                                                  : next_daily(g, now - 1, c->def->trigger.at_minute);
+            int64_t first = t == SC_TRIG_SCHEDULE ? c->def->trigger.at_ms : next_hour(now - 1);
             if (t == SC_TRIG_SCHEDULE && c->def->trigger.every_ms)
                 while (first < now - 60000)
                     first += c->def->trigger.every_ms;

@@ -1439,6 +1439,36 @@ static void test_date_trigger_leap_day(void **state)
     assert_int_equal(runs_of(c, mar1, sc2).n, 0);
 }
 
+/* A date trigger fires at its time on each person's own clock: New York five hours after UTC. */
+static void test_date_trigger_in_the_profiles_zone(void **state)
+{
+    struct ctx *c = *state;
+    template(c, "birthday", "email", "Happy birthday {{profile.first_name}}", "x");
+    int64_t ann = profile(c, (struct pf){.first = "Ann", .email = "ann@example.be",
+                                         .birth = "1990-03-05"});
+    int64_t ned = profile(c, (struct pf){.first = "Ned", .email = "ned@example.com",
+                                         .birth = "1990-03-05",
+                                         .attrs = "{'timezone': 'America/New_York'}"});
+    consent(c, ann, "email", "opted_in", NOW - DAY);
+    consent(c, ned, "email", "opted_in", NOW - DAY);
+    int64_t sc = scenario_at(c, "birthday", T("2027-03-04T10:00:00Z"),
+                             "{'trigger': {'type': 'date', 'field': 'birth_date', 'at': '09:00'},"
+                             " 'nodes': [{'id': 'mail', 'type': 'send', 'channel': 'email',"
+                             "  'template': 'birthday'}],"
+                             " 'edges': [{'from': 'trigger', 'to': 'mail'}]}");
+    tick(c, T("2027-03-04T10:00:00Z"));
+    tick(c, T("2027-03-05T09:00:00Z")); /* 09:00 in UTC, the workspace's zone: Ann */
+    assert_int_equal(runs_of(c, ann, sc).n, 1);
+    assert_int_equal(runs_of(c, ned, sc).n, 0);
+    tick(c, T("2027-03-05T13:59:00Z")); /* 08:59 in New York */
+    assert_int_equal(runs_of(c, ned, sc).n, 0);
+    tick(c, T("2027-03-05T14:00:00Z")); /* 09:00 in New York (EST) */
+    assert_int_equal(runs_of(c, ned, sc).n, 1);
+    tick(c, T("2027-03-06T14:00:00Z"));
+    assert_int_equal(runs_of(c, ann, sc).n, 1);
+    assert_int_equal(runs_of(c, ned, sc).n, 1);
+}
+
 /* ---- 12. merges
  * ------------------------------------------------------------------------------------------ */
 
@@ -1790,6 +1820,7 @@ int main(void)
         T_(test_segment_triggers),
         T_(test_schedule_trigger_for_segment_members),
         T_(test_date_trigger_leap_day),
+        T_(test_date_trigger_in_the_profiles_zone),
         T_(test_merge_runs_follow_the_survivor),
         T_(test_erase_ends_runs_and_forgets),
         T_(test_task_waits_until_resolved),
