@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "cmd/cmd.h"
 #include "http/auth.h"
+#include "segment/engine.h"
 #include "store/store.h"
 
 static void usage(FILE *f)
@@ -64,6 +65,8 @@ int cmd_init(int argc, char **argv)
         rc = auth_key_create(s, "ingest", "default", ingest, NULL, &e);
     if (!rc)
         rc = store_commit(s, &e);
+    if (!rc) /* the default lifecycle, for segments and scenarios to name from the start */
+        rc = sg_engine_seed(s, &e);
     if (rc) {
         store_rollback(s);
         store_close(s);

@@ -97,7 +97,10 @@ static int write_cmd(struct store *s, const char *sub, const char *arg, const ch
     json_t *body = file ? load_file(file, o->name, &e) : NULL;
     if (file && !body)
         return fail(sub, ERR_INVALID, &e);
-    int rc = store_begin(s, &e);
+    /* a new workspace: the lifecycle segment that scenarios may name */
+    int rc = sg_engine_seed(s, &e);
+    if (!rc)
+        rc = store_begin(s, &e);
     int64_t now = clock_now();
     if (rc) {
     } else if (!strcmp(sub, "create")) {

@@ -9,10 +9,12 @@
  */
 #include "identity/identity.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/arena.h"
 #include "base/clock.h"
@@ -333,13 +335,29 @@ struct keys_ctx {
  * A record's keys in the blocking index: the pass's blocking keys and its
  * e-mail addresses, so that real time finds every deterministic link too.
  */
+/*
+ * The key of an e-mail address: of its lower-case form, since the e-mail
+ * identity is the address in lower case (cleaning keeps the local part as
+ * written): Ann.Wouters@x.be and ann.wouters@x.be are one person's.
+ */
+static uint64_t email_key(const char *email)
+{
+    char low[320];
+    size_t n = strlen(email);
+    if (n >= sizeof low)
+        n = sizeof low - 1;
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)tolower((unsigned char)email[i]);
+    return str_fnv1a(STR_FNV1A_INIT ^ 0x656d61696cULL, low, n);
+}
+
 static int index_keys(const struct match_rec *m, const char *email_alt, uint64_t keys[KEY_MAX + 2])
 {
     int n = resolve_keys(m, keys);
     const char *em[2] = {m->email, email_alt};
     for (int i = 0; i < 2; i++)
         if (em[i] && *em[i])
-            keys[n++] = str_fnv1a(STR_FNV1A_INIT ^ 0x656d61696cULL, em[i], strlen(em[i]));
+            keys[n++] = email_key(em[i]);
     return n;
 }
 
@@ -573,7 +591,7 @@ static bool same_email(const struct match_rec *a, const char *a_alt, const struc
     const char *x[2] = {a->email, a_alt}, *y[2] = {b->email, b_alt};
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 2; j++)
-            if (x[i] && y[j] && *x[i] && strcmp(x[i], y[j]) == 0)
+            if (x[i] && y[j] && *x[i] && strcasecmp(x[i], y[j]) == 0)
                 return true;
     return false;
 }

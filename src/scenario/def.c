@@ -319,6 +319,9 @@ static int read_trigger(struct sc_def *d, const json_t *in, struct errbuf *e)
         rc = get_str(d, t, "event", "trigger", &g->event, true, 200, e);
         if (!rc)
             rc = get_where(d, t, "trigger", g->where, &g->nwhere, e);
+        g->max_age_ms = 86400000; /* a backfill of old events is history, not a trigger */
+        if (!rc)
+            rc = get_duration(t, "max_age", "trigger", &g->max_age_ms, false, false, e);
         break;
     case SC_TRIG_DATE:
         rc = get_str(d, t, "field", "trigger", &g->field, true, 100, e);

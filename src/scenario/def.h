@@ -70,6 +70,7 @@ struct sc_trigger {
     const char *segment; /* SEGMENT_*, SHIFT, SCHEDULE (optional: everyone when NULL) */
     const char *from, *to; /* SHIFT: sub-segments; NULL means any */
     const char *event;     /* EVENT */
+    int64_t max_age_ms;    /* EVENT: an event older than this when it arrives starts nothing */
     struct sc_where where[SC_MAX_WHERE];
     int nwhere;
     const char *field;  /* DATE: "birth_date" or "attributes.contract_end" */

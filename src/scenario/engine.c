@@ -670,7 +670,7 @@ static int on_event(void *ctx, const struct store_new_event *ev)
     for (int i = 0; !f->rc && i < f->g->nscens; i++) {
         struct scen *c = &f->g->scens[i];
         if (!c->def || c->def->trigger.type != SC_TRIG_EVENT || strcmp(c->status, "active") ||
-            strcmp(c->def->trigger.event, ev->name))
+            strcmp(c->def->trigger.event, ev->name) || ev->ts < f->now - c->def->trigger.max_age_ms)
             continue;
         if (!ej)
             ej = event_json(ev);

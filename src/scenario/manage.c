@@ -217,6 +217,8 @@ int sc_set_status(struct store *s, int64_t id, const char *action, int64_t now,
     free(x.definition);
     if (!rc)
         rc = store_scenario_set_status(s, id, status, now);
+    if (!rc && !strcmp(status, "active"))
+        rc = store_scenario_cursors_start(s);
     if (!rc && !strcmp(status, "archived"))
         rc = store_runs_end_scenario(s, id, "archived", now);
     if (rc && !e->msg[0])

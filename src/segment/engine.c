@@ -448,7 +448,7 @@ int sg_engine_reload_segments(struct sg_engine *g, struct store *s, struct errbu
 }
 
 /* The lifecycle segment, once per workspace (a workspace may change or delete it). */
-static int seed_lifecycle(struct store *s, struct errbuf *e)
+int sg_engine_seed(struct store *s, struct errbuf *e)
 {
     char *flag = NULL;
     if (!store_setting_get(s, SEEDED_SETTING, &flag)) {
@@ -487,7 +487,7 @@ static int seed_lifecycle(struct store *s, struct errbuf *e)
 int sg_engine_open(struct store *s, struct sg_engine **out, struct errbuf *e)
 {
     *out = NULL;
-    int rc = seed_lifecycle(s, e);
+    int rc = sg_engine_seed(s, e);
     if (rc)
         return rc;
     struct sg_engine *g = xcalloc(1, sizeof(*g));

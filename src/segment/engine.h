@@ -53,6 +53,14 @@ int sg_definition_check(const json_t *in, json_t **stored, const char **kind, bo
  * failure.
  */
 int sg_engine_open(struct store *s, struct sg_engine **out, struct errbuf *e);
+
+/*
+ * Save the default lifecycle segment, once per workspace (never again once a
+ * workspace changed or deleted it). sg_engine_open does it; `rondo init` and
+ * commands that name segments do it too. In a transaction of its own: call
+ * it outside any.
+ */
+int sg_engine_seed(struct store *s, struct errbuf *e);
 void sg_engine_free(struct sg_engine *g);
 
 struct sg_world *sg_engine_world(struct sg_engine *g);

@@ -1005,6 +1005,13 @@ int store_task_get(struct store *s, const char *token, json_t **out);
 int store_meta_get(struct store *s, const char *key, int64_t *value);
 int store_meta_set(struct store *s, const char *key, int64_t value);
 
+/*
+ * Start the scenario engine's cursors at the newest events, orders and
+ * transitions, unless they are set: what happens after a workspace's first
+ * activation is followed, what happened before is history.
+ */
+int store_scenario_cursors_start(struct store *s);
+
 /* The largest id of events, orders and segment transitions (the cursors' start). */
 int store_max_ids(struct store *s, int64_t *event, int64_t *order, int64_t *transition);
 

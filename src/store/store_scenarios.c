@@ -860,6 +860,17 @@ int store_meta_set(struct store *s, const char *key, int64_t value)
     return step_write(s, st);
 }
 
+static const char SQL_CURSORS_START[] =
+    "INSERT OR IGNORE INTO store_meta(key, value) VALUES"
+    " ('scenario.cursor.events', coalesce((SELECT max(id) FROM events), -1)),"
+    " ('scenario.cursor.orders', coalesce((SELECT max(id) FROM orders), 0)),"
+    " ('scenario.cursor.transitions', coalesce((SELECT max(id) FROM segment_transitions), 0))";
+
+int store_scenario_cursors_start(struct store *s)
+{
+    return step_write(s, store_stmt(s, SQL_CURSORS_START));
+}
+
 int store_max_ids(struct store *s, int64_t *event, int64_t *order, int64_t *transition)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_MAX_IDS);
