@@ -72,10 +72,6 @@ async function openShop(name, { sources = ['webshop'], prepare } = {}) {
   const srv = new Server(ws, { name, args: ['--clock', `simulated=${START}`, '--scenario-interval', '60000'] });
   ctx.servers.push(srv);
   await rondo(['template', 'put', '--db', ws.db, ...TEMPLATES]);
-  // The lifecycle segment, which the ambassador and reactivation triggers
-  // name, is made the first time the segments are loaded; a workspace that
-  // no server has opened yet has none, and creating those two would fail.
-  await rondo(['segment', 'evaluate', '--db', ws.db]);
   const scenario = {};
   for (const s of STARTERS) {
     const { stdout } = await rondo(['scenario', 'create', '--db', ws.db, path.join(EXAMPLES, `${s}.json`)]);
@@ -88,7 +84,6 @@ async function openShop(name, { sources = ['webshop'], prepare } = {}) {
   if (prepare) await prepare(ws);
   await srv.start();
   const shop = { srv, ws, keys, scenario };
-  // The first tick sets the scheduler's cursors (see the known bug below).
   await settle(shop);
   assert.equal(await now(shop), T0);
   return shop;
