@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: creates demo.db with demo data when absent, then starts rondo on
-# 127.0.0.1:8080 and prints the keys and three commands to try.
+# 127.0.0.1:8080 and prints the keys and commands to try; the starter scenarios are active.
 # demo.keys keeps the demo workspace's keys so later runs can print them again;
 # a real workspace's keys are shown once only.
 set -euo pipefail
@@ -34,6 +34,14 @@ if [ ! -e "$DB" ]; then
   # And live activity through the Segment API, as the SDKs send it; from now
   # on each new record is matched as it arrives.
   ./rondo demo --db "$DB" --people 300
+  # The starter scenarios, active: from now on they react to what people do
+  # (their messages go to the outbox: GET /api/v1/messages).
+  ./rondo template put --db "$DB" examples/scenarios/templates/*.json > /dev/null
+  for f in examples/scenarios/*.json; do
+    id=$(./rondo scenario create --db "$DB" "$f")
+    ./rondo scenario activate --db "$DB" "$id" > /dev/null
+  done
+  ./rondo scenario list --db "$DB"
 fi
 
 admin=$(sed -n 's/^admin key: //p' "$KEYS" 2>/dev/null || true)
@@ -52,6 +60,10 @@ Try:
   curl -s -H 'Authorization: Bearer $admin' '$base/api/v1/profiles?identity=email:ann.peeters@telenet.be'
   curl -s -H 'Authorization: Bearer $admin' $base/api/v1/profiles/1
   curl -s -H 'Authorization: Bearer $admin' '$base/api/v1/quality?format=html' > quality.html
+  curl -s -u '$write:' $base/v1/track -H 'Content-Type: application/json' \
+       -d '{"userId":"u-42","event":"Signed Up"}'      # the welcome series starts
+  curl -s -H 'Authorization: Bearer $admin' '$base/api/v1/messages?limit=5'   # the outbox
+  curl -s -H 'Authorization: Bearer $admin' $base/api/v1/scenarios
 
 Stop with Ctrl-C.
 MSG

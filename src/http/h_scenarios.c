@@ -47,88 +47,9 @@
 
 /* ---- request parts ----------------------------------------------------------------- */
 
-/* The path parameter i, a positive integer naming what; else replies 400. */
-static int path_id(struct request *r, int i, const char *what, int64_t *id)
-{
-    if (str_to_i64(str_from(r->params[i]), id) || *id <= 0) {
-        http_reply_error(r, ERR_INVALID, 400, "id", "a %s id is a positive integer, got \"%s\"",
-                         what, r->params[i]);
-        return -1;
-    }
-    return 0;
-}
 
-/* A query parameter that is a whole number from min to max; def when absent. -1: replied. */
-static int query_int(struct request *r, const char *name, int64_t def, int64_t min, int64_t max,
-                     int64_t *out)
-{
-    const char *v = http_query(r, name);
-    *out = def;
-    if (!v || !*v)
-        return 0;
-    if (cstr_to_i64(v, out) || *out < min || *out > max) {
-        http_reply_error(r, ERR_INVALID, 400, name, "%s must be a whole number from %lld to %lld",
-                         name, (long long)min, (long long)max);
-        return -1;
-    }
-    return 0;
-}
 
-/* The known member nearest to key, or NULL when none is close. */
-static const char *nearest(const char *key, const char *const *known)
-{
-    const char *best = NULL;
-    int best_d = 3;
-    size_t kl = strlen(key);
-    if (kl > 64)
-        return NULL;
-    for (const char *const *k = known; *k; k++) {
-        int d = textdist_osa_bytes(key, kl, *k, strlen(*k), 2);
-        if (d < best_d) {
-            best_d = d;
-            best = *k;
-        }
-    }
-    return best;
-}
 
-/* The body: a JSON object whose members are all in known. Else replies 400 and returns NULL. */
-static json_t *body_object(struct request *r, const char *const *known, const char *example)
-{
-    json_t *v = NULL;
-    struct errbuf e = {{0}, {0}};
-    if (r->body.len == 0 || json_parse(r->body.ptr, r->body.len, &v, &e) || !json_is_object(v)) {
-        http_reply_error(r, ERR_INVALID, 400, "body", "the body must be a JSON object, %s%s%s",
-                         example, e.msg[0] ? ": " : "", e.msg);
-        json_decref(v);
-        return NULL;
-    }
-    const char *key;
-    json_t *val;
-    json_object_foreach(v, key, val)
-    {
-        bool ok = false;
-        for (const char *const *k = known; *k && !ok; k++)
-            ok = !strcmp(key, *k);
-        if (ok)
-            continue;
-        const char *near = nearest(key, known);
-        struct buf list;
-        buf_init(&list, 300);
-        for (const char *const *k = known; *k; k++)
-            buf_addf(&list, "%s\"%s\"", k == known ? "" : k[1] ? ", " : " and ", *k);
-        if (near)
-            http_reply_error(r, ERR_INVALID, 400, key,
-                             "unknown member \"%s\"; did you mean \"%s\"?", key, near);
-        else
-            http_reply_error(r, ERR_INVALID, 400, key, "unknown member \"%s\"; the body has %s",
-                             key, list.ptr);
-        buf_release(&list);
-        json_decref(v);
-        return NULL;
-    }
-    return v;
-}
 
 /* ---- answers ---------------------------------------------------------------------------- */
 
@@ -476,7 +397,7 @@ void h_scenario_create(struct request *r)
 {
     if (http_auth_api(r, ROLE_MARKETER))
         return;
-    json_t *body = body_object(r, save_members, "{\"name\": ..., \"definition\": {...}}");
+    json_t *body = http_body_object(r, save_members, "{\"name\": ..., \"definition\": {...}}");
     if (body)
         submit(r, OP_CREATE, 0, body, NULL, NULL, 0);
 }
@@ -484,9 +405,9 @@ void h_scenario_create(struct request *r)
 void h_scenario_update(struct request *r)
 {
     int64_t id;
-    if (http_auth_api(r, ROLE_MARKETER) || path_id(r, 0, "scenario", &id))
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "scenario", &id))
         return;
-    json_t *body = body_object(r, save_members, "{\"definition\": {...}} and/or {\"name\": ...}");
+    json_t *body = http_body_object(r, save_members, "{\"definition\": {...}} and/or {\"name\": ...}");
     if (body)
         submit(r, OP_UPDATE, id, body, NULL, NULL, 0);
 }
@@ -494,7 +415,7 @@ void h_scenario_update(struct request *r)
 static void status_change(struct request *r, enum sc_op op)
 {
     int64_t id;
-    if (http_auth_api(r, ROLE_MARKETER) || path_id(r, 0, "scenario", &id))
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "scenario", &id))
         return;
     submit(r, op, id, NULL, NULL, NULL, 0); /* a body, if any, says nothing */
 }
@@ -518,7 +439,7 @@ void h_scenario_validate(struct request *r)
 {
     if (http_auth_api(r, ROLE_MARKETER))
         return;
-    json_t *body = body_object(r, save_members, "{\"definition\": {...}}");
+    json_t *body = http_body_object(r, save_members, "{\"definition\": {...}}");
     if (!body)
         return;
     const json_t *def = json_object_get(body, "definition");
@@ -566,7 +487,7 @@ void h_scenario_list(struct request *r)
 void h_scenario_get(struct request *r)
 {
     int64_t id;
-    if (http_auth_api(r, ROLE_MARKETER) || path_id(r, 0, "scenario", &id))
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "scenario", &id))
         return;
     struct errbuf e = {{0}, {0}};
     json_t *out;
@@ -619,9 +540,9 @@ static const char *const enter_members[] = {"profile_id", "user_id", "email", "p
 void h_scenario_enter(struct request *r)
 {
     int64_t id, profile = 0;
-    if (http_auth_api(r, ROLE_MARKETER) || path_id(r, 0, "scenario", &id))
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "scenario", &id))
         return;
-    json_t *body = body_object(r, enter_members,
+    json_t *body = http_body_object(r, enter_members,
                                "{\"profile_id\": N} (or \"user_id\" or \"email\"), and a "
                                "\"payload\" object if you like");
     if (!body)
@@ -665,9 +586,9 @@ void h_scenario_enter(struct request *r)
 void h_scenario_runs(struct request *r)
 {
     int64_t id, limit, after;
-    if (http_auth_api(r, ROLE_MARKETER) || path_id(r, 0, "scenario", &id) ||
-        query_int(r, "limit", LIST_DEFAULT_LIMIT, 1, LIST_MAX_LIMIT, &limit) ||
-        query_int(r, "after", 0, 0, INT64_MAX, &after))
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "scenario", &id) ||
+        http_query_int(r, "limit", LIST_DEFAULT_LIMIT, 1, LIST_MAX_LIMIT, &limit) ||
+        http_query_int(r, "after", 0, 0, INT64_MAX, &after))
         return;
     static const char *const states[] = {"ready", "waiting", "event", "task", "done", "active"};
     const char *state = http_query(r, "state");
@@ -712,7 +633,7 @@ void h_scenario_runs(struct request *r)
 void h_run_get(struct request *r)
 {
     int64_t id;
-    if (http_auth_api(r, ROLE_MARKETER) || path_id(r, 0, "run", &id))
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "run", &id))
         return;
     json_t *run = NULL, *steps = NULL, *messages = NULL;
     struct store *s = store_pool_get(r->srv->readers);
@@ -739,7 +660,7 @@ void h_run_get(struct request *r)
 void h_profile_runs(struct request *r)
 {
     int64_t id, survivor;
-    if (http_auth_api(r, ROLE_MARKETER) || path_id(r, 0, "profile", &id))
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "profile", &id))
         return;
     json_t *runs = NULL;
     struct store *s = store_pool_get(r->srv->readers);
@@ -803,7 +724,7 @@ void h_template_put(struct request *r)
     const char *name;
     if (http_auth_api(r, ROLE_MARKETER) || template_name(r, &name))
         return;
-    json_t *b = body_object(r, template_members,
+    json_t *b = http_body_object(r, template_members,
                             "{\"channel\": \"email\", \"subject\": ..., \"body\": ..., \"html\": "
                             "...} (subject and html optional; body or html required)");
     if (!b)
@@ -896,10 +817,10 @@ void h_template_get(struct request *r)
 void h_message_list(struct request *r)
 {
     int64_t profile, scenario, run, limit;
-    if (http_auth_api(r, ROLE_MARKETER) || query_int(r, "profile_id", 0, 1, INT64_MAX, &profile) ||
-        query_int(r, "scenario_id", 0, 1, INT64_MAX, &scenario) ||
-        query_int(r, "run_id", 0, 1, INT64_MAX, &run) ||
-        query_int(r, "limit", LIST_DEFAULT_LIMIT, 1, LIST_MAX_LIMIT, &limit))
+    if (http_auth_api(r, ROLE_MARKETER) || http_query_int(r, "profile_id", 0, 1, INT64_MAX, &profile) ||
+        http_query_int(r, "scenario_id", 0, 1, INT64_MAX, &scenario) ||
+        http_query_int(r, "run_id", 0, 1, INT64_MAX, &run) ||
+        http_query_int(r, "limit", LIST_DEFAULT_LIMIT, 1, LIST_MAX_LIMIT, &limit))
         return;
     json_t *list = NULL;
     struct store *s = store_pool_get(r->srv->readers);
@@ -915,7 +836,7 @@ void h_task_list(struct request *r)
 {
     int64_t limit;
     if (http_auth_api(r, ROLE_MARKETER) ||
-        query_int(r, "limit", LIST_DEFAULT_LIMIT, 1, LIST_MAX_LIMIT, &limit))
+        http_query_int(r, "limit", LIST_DEFAULT_LIMIT, 1, LIST_MAX_LIMIT, &limit))
         return;
     const char *status = http_query(r, "status");
     if (status && strcmp(status, "open") && strcmp(status, "all")) {
@@ -1251,7 +1172,7 @@ void h_clock_advance(struct request *r)
                          "--clock simulated[=TIME] (for tests and demos) can be moved");
         return;
     }
-    json_t *b = body_object(r, advance_members, "{\"by\": \"30d\"} or {\"to\": TIME}");
+    json_t *b = http_body_object(r, advance_members, "{\"by\": \"30d\"} or {\"to\": TIME}");
     if (!b)
         return;
     struct advance *a = arena_alloc(&r->arena, sizeof(*a));

@@ -47,16 +47,6 @@ struct seg_job {
 
 /* ---- request parts ----------------------------------------------------------------- */
 
-/* The path's {id}, a positive integer; else replies 400. */
-static int path_id(struct request *r, int64_t *id)
-{
-    if (str_to_i64(str_from(r->params[0]), id) || *id <= 0) {
-        http_reply_error(r, ERR_INVALID, 400, "id",
-                         "a segment id is a positive integer, got \"%s\"", r->params[0]);
-        return -1;
-    }
-    return 0;
-}
 
 /* A store error of a read: 404 naming the id, or the error as it is. */
 static void reply_read_error(struct request *r, int rc, int64_t id)
@@ -67,62 +57,7 @@ static void reply_read_error(struct request *r, int rc, int64_t id)
         http_reply_error(r, rc, 0, NULL, "reading the segment failed");
 }
 
-/* The known member nearest to key, or NULL when none is close. */
-static const char *nearest(const char *key, const char *const *known)
-{
-    const char *best = NULL;
-    int best_d = 3;
-    size_t kl = strlen(key);
-    if (kl > 64)
-        return NULL;
-    for (const char *const *k = known; *k; k++) {
-        int d = textdist_osa_bytes(key, kl, *k, strlen(*k), 2);
-        if (d < best_d) {
-            best_d = d;
-            best = *k;
-        }
-    }
-    return best;
-}
 
-/* The body: a JSON object whose members are all in known. Else replies 400 and returns NULL. */
-static json_t *body_object(struct request *r, const char *const *known, const char *example)
-{
-    json_t *v = NULL;
-    struct errbuf e = {{0}, {0}};
-    if (r->body.len == 0 || json_parse(r->body.ptr, r->body.len, &v, &e) || !json_is_object(v)) {
-        http_reply_error(r, ERR_INVALID, 400, "body", "the body must be a JSON object, %s%s%s",
-                         example, e.msg[0] ? ": " : "", e.msg);
-        json_decref(v);
-        return NULL;
-    }
-    const char *key;
-    json_t *val;
-    json_object_foreach(v, key, val)
-    {
-        bool ok = false;
-        for (const char *const *k = known; *k && !ok; k++)
-            ok = !strcmp(key, *k);
-        if (ok)
-            continue;
-        const char *near = nearest(key, known);
-        if (near) {
-            http_reply_error(r, ERR_INVALID, 400, key,
-                             "unknown member \"%s\"; did you mean \"%s\"?", key, near);
-        } else {
-            struct buf list;
-            buf_init(&list, 200);
-            for (const char *const *k = known; *k; k++)
-                buf_addf(&list, "%s\"%s\"", k == known ? "" : k[1] ? ", " : " and ", *k);
-            http_reply_error(r, ERR_INVALID, 400, key, "unknown member \"%s\"; the body has %s",
-                             key, list.ptr);
-            buf_release(&list);
-        }
-        json_decref(v);
-        return NULL;
-    }
-    return v;
-}
 
 /*
  * The definition in the body, checked here so that a wrong one costs the
@@ -295,7 +230,7 @@ static const char *const preview_members[] = {"rule", "subs", "sample", NULL};
 /* The body of a create or update, checked; NULL when a reply was given. */
 static json_t *save_body(struct request *r, bool name_required)
 {
-    json_t *body = body_object(
+    json_t *body = http_body_object(
         r, save_members, "{\"name\": ..., \"rule\": ...} or {\"name\": ..., \"subs\": [...]}");
     if (!body)
         return NULL;
@@ -325,7 +260,7 @@ void h_segment_create(struct request *r)
 void h_segment_update(struct request *r)
 {
     int64_t id;
-    if (http_auth_api(r, ROLE_MARKETER) || path_id(r, &id))
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "segment", &id))
         return;
     json_t *body = save_body(r, false);
     if (body)
@@ -335,7 +270,7 @@ void h_segment_update(struct request *r)
 void h_segment_delete(struct request *r)
 {
     int64_t id;
-    if (http_auth_api(r, ROLE_MARKETER) || path_id(r, &id))
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "segment", &id))
         return;
     submit(r, OP_DELETE, id, NULL, 0);
 }
@@ -344,7 +279,7 @@ void h_segment_preview(struct request *r)
 {
     if (http_auth_api(r, ROLE_MARKETER))
         return;
-    json_t *body = body_object(r, preview_members,
+    json_t *body = http_body_object(r, preview_members,
                                "{\"rule\": ...} or {\"subs\": [...]}, and \"sample\" if you like");
     if (!body)
         return;
@@ -404,7 +339,7 @@ void h_segment_list(struct request *r)
 void h_segment_get(struct request *r)
 {
     int64_t id;
-    if (http_auth_api(r, ROLE_MARKETER) || path_id(r, &id))
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "segment", &id))
         return;
     json_t *answer;
     struct store *s = store_pool_get(r->srv->readers);
@@ -419,7 +354,7 @@ void h_segment_get(struct request *r)
 void h_segment_count(struct request *r)
 {
     int64_t id, n;
-    if (http_auth_api(r, ROLE_MARKETER) || path_id(r, &id))
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "segment", &id))
         return;
     struct store *s = store_pool_get(r->srv->readers);
     int rc = store_segment_member_count(s, id, &n);
@@ -529,7 +464,7 @@ static void members_csv(struct request *r, int64_t id)
 void h_segment_members(struct request *r)
 {
     int64_t id;
-    if (http_auth_api(r, ROLE_MARKETER) || path_id(r, &id))
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "segment", &id))
         return;
     const char *format = http_query(r, "format");
     if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
@@ -610,7 +545,7 @@ static int query_time(struct request *r, const char *name, int64_t *out)
 void h_segment_shifts(struct request *r)
 {
     int64_t id, from, to;
-    if (http_auth_api(r, ROLE_MARKETER) || path_id(r, &id))
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "segment", &id))
         return;
     int hf = query_time(r, "from", &from), ht = query_time(r, "to", &to);
     if (hf < 0 || ht < 0)

@@ -142,6 +142,19 @@ int http_auth_api(struct request *r, enum auth_role min_role);
 void h_healthz(struct request *r);
 void h_metrics(struct request *r);
 void h_ingest(struct request *r);
+/*
+ * Request parts (params.c). Each replies 400 naming the part and returns -1
+ * (NULL) when it is wrong. http_path_id: path parameter i, a positive id of
+ * `what` ("segment"). http_query_int: a whole number from min to max, def
+ * when absent. http_body_object: a JSON object whose members are all in
+ * known (NULL-terminated); example completes the message ("{\"name\", ...}").
+ * The body is the caller's to decref.
+ */
+int http_path_id(struct request *r, int i, const char *what, int64_t *id);
+int http_query_int(struct request *r, const char *name, int64_t def, int64_t min, int64_t max,
+                   int64_t *out);
+json_t *http_body_object(struct request *r, const char *const *known, const char *example);
+
 void h_profile_get(struct request *r);
 void h_profile_erase(struct request *r);
 void h_profile_search(struct request *r);

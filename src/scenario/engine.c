@@ -196,6 +196,8 @@ static int on_scenario(void *ctx, const struct store_scenario *row)
     snprintf(c->status, sizeof c->status, "%s", row->status);
     c->version = row->version;
     c->next_fire_at = row->next_fire_at;
+    c->since_event = row->since_event;
+    c->since_transition = row->since_transition;
     c->def = parse_text(row->definition, row->id, row->version);
     c->versions = xmalloc(sizeof(*c->versions));
     c->versions[0] = (struct sc_version){row->version, c->def};
@@ -603,7 +605,8 @@ static int on_transition(void *ctx, const struct store_transition *t)
     f->last = t->id;
     for (int i = 0; !f->rc && i < f->g->nscens; i++) {
         struct scen *c = &f->g->scens[i];
-        if (!c->def || c->segment_id != t->segment_id || strcmp(c->status, "active"))
+        if (!c->def || c->segment_id != t->segment_id || strcmp(c->status, "active") ||
+            t->id <= c->since_transition)
             continue;
         const struct sc_trigger *tr = &c->def->trigger;
         bool hit = false;
@@ -670,7 +673,8 @@ static int on_event(void *ctx, const struct store_new_event *ev)
     for (int i = 0; !f->rc && i < f->g->nscens; i++) {
         struct scen *c = &f->g->scens[i];
         if (!c->def || c->def->trigger.type != SC_TRIG_EVENT || strcmp(c->status, "active") ||
-            strcmp(c->def->trigger.event, ev->name) || ev->ts < f->now - c->def->trigger.max_age_ms)
+            strcmp(c->def->trigger.event, ev->name) || ev->id <= c->since_event ||
+            ev->ts < f->now - c->def->trigger.max_age_ms)
             continue;
         if (!ej)
             ej = event_json(ev);

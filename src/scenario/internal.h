@@ -23,6 +23,7 @@ struct scen {
     char *name;
     char status[12];
     int64_t version, next_fire_at;
+    int64_t since_event, since_transition; /* history: what came before its activation */
     struct sc_def *def;       /* the current version (also in versions[]) */
     int64_t segment_id;       /* the trigger's segment, 0 when none or unknown */
     struct sc_version *versions; /* loaded on demand */

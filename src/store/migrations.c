@@ -355,6 +355,9 @@ static const char m006[] =
     "  status TEXT NOT NULL CHECK (status IN ('draft', 'active', 'paused', 'archived')),"
     "  version INTEGER NOT NULL,"
     "  next_fire_at INTEGER,"
+    /* the newest event and transition when it was last activated: older ones are history */
+    "  since_event INTEGER NOT NULL DEFAULT 0,"
+    "  since_transition INTEGER NOT NULL DEFAULT 0,"
     "  created_at INTEGER NOT NULL,"
     "  updated_at INTEGER NOT NULL);"
     "CREATE UNIQUE INDEX scenarios_name ON scenarios(name) WHERE status != 'archived';"

@@ -813,6 +813,7 @@ int store_segment_stamp(struct store *s, int64_t stamp[4]);
 
 struct store_scenario {
     int64_t id, version, next_fire_at, created_at, updated_at; /* next_fire_at 0: none */
+    int64_t since_event, since_transition; /* the newest ids when last activated */
     const char *name, *status, *definition; /* borrowed for the callback */
 };
 
@@ -827,7 +828,11 @@ int store_scenario_create(struct store *s, const char *name, const char *definit
 int store_scenario_update(struct store *s, int64_t id, const char *name, const char *definition,
                           int64_t now, int64_t *version);
 
-/* Set the status (draft, active, paused, archived). ERR_NOT_FOUND. */
+/*
+ * Set the status (draft, active, paused, archived). Activating also records
+ * the newest event and segment transition: the scenario reacts to what comes
+ * after them. ERR_NOT_FOUND.
+ */
 int store_scenario_set_status(struct store *s, int64_t id, const char *status, int64_t now);
 
 /*

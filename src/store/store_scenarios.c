@@ -41,12 +41,17 @@ static const char SQL_SC_UPDATE[] =
     " next_fire_at = CASE WHEN ?3 IS NULL THEN next_fire_at END" /* a new trigger: armed anew */
     " WHERE id = ?1 AND status != 'archived' RETURNING version";
 static const char SQL_SC_STATUS[] =
-    "UPDATE scenarios SET status = ?2, updated_at = ?3 WHERE id = ?1";
+    "UPDATE scenarios SET status = ?2, updated_at = ?3,"
+    " since_event = CASE WHEN ?2 = 'active' THEN"
+    "  coalesce((SELECT max(id) FROM events), 0) ELSE since_event END,"
+    " since_transition = CASE WHEN ?2 = 'active' THEN"
+    "  coalesce((SELECT max(id) FROM segment_transitions), 0) ELSE since_transition END"
+    " WHERE id = ?1";
 static const char SQL_SC_FIRE[] = "UPDATE scenarios SET next_fire_at = ?2 WHERE id = ?1";
 static const char SQL_SC_FIRE_GET[] = "SELECT coalesce(next_fire_at, 0) FROM scenarios WHERE id = ?1";
 #define SC_COLS                                                                            \
     "SELECT c.id, c.name, c.status, c.version, coalesce(c.next_fire_at, 0), c.created_at,"  \
-    " c.updated_at, v.definition FROM scenarios c"                                          \
+    " c.updated_at, v.definition, c.since_event, c.since_transition FROM scenarios c"       \
     " JOIN scenario_versions v ON v.scenario_id = c.id AND v.version = c.version"
 static const char SQL_SC_LIST[] = SC_COLS " WHERE ?1 OR c.status != 'archived' ORDER BY c.id";
 static const char SQL_SC_GET[] = SC_COLS " WHERE c.id = ?1";
@@ -166,6 +171,8 @@ static int scenario_rows(struct store *s, sqlite3_stmt *st,
             .created_at = sqlite3_column_int64(st, 5),
             .updated_at = sqlite3_column_int64(st, 6),
             .definition = store_col_text(st, 7),
+            .since_event = sqlite3_column_int64(st, 8),
+            .since_transition = sqlite3_column_int64(st, 9),
         };
         *any = true;
         out = fn(ctx, &c);

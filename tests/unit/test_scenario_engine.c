@@ -1253,6 +1253,12 @@ static void test_event_trigger_where(void **state)
     struct ctx *c = *state;
     template(c, "sorry", "email", "About your {{event.properties.answer}}",
              "Dear {{profile.first_name}}");
+    int64_t hit = person(c, "Hana", "hana@example.be", true);
+    int64_t fine = person(c, "Finn", "finn@example.be", true);
+    int64_t other = person(c, "Olga", "olga@example.be", true);
+    int64_t bare = person(c, "Ben", "ben@example.be", true);
+    /* history, from before the workspace's first scenario was active: not a trigger */
+    event(c, fine, "Survey Answered", "{'answer': 'broken seat'}", NOW - HOUR);
     int64_t sc = scenario(
         c, "seat",
         "{'trigger': {'type': 'event', 'event': 'Survey Answered',"
@@ -1260,12 +1266,6 @@ static void test_event_trigger_where(void **state)
         " 'entry': {'reentry': true},"
         " 'nodes': [{'id': 'mail', 'type': 'send', 'channel': 'email', 'template': 'sorry'}],"
         " 'edges': [{'from': 'trigger', 'to': 'mail'}]}");
-    int64_t hit = person(c, "Hana", "hana@example.be", true);
-    int64_t fine = person(c, "Finn", "finn@example.be", true);
-    int64_t other = person(c, "Olga", "olga@example.be", true);
-    int64_t bare = person(c, "Ben", "ben@example.be", true);
-    /* history before the scenario engine first looked: not a trigger */
-    event(c, fine, "Survey Answered", "{'answer': 'broken seat'}", NOW - HOUR);
     tick(c, NOW);
     assert_int_equal(nruns(c, sc), 0);
 
