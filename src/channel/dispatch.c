@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "channel/email.h"
 #include "store/pool.h"
 #include "store/store.h"
 #include "store/writer.h"
@@ -44,6 +45,7 @@ struct result_job {
 struct dispatch {
     struct writer *writer;
     struct store_pool *readers;
+    struct email_sender *email;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -188,6 +190,97 @@ static void send_one(struct dispatch *d, const struct item *it)
              again && it->attempts + 1 < DISPATCH_MAX_ATTEMPTS ? " (will retry)" : "");
 }
 
+/* ---- e-mails, a batch at a time ---------------------------------------------------------- */
+
+#define EMAIL_BATCH 1000
+
+struct email_batch {
+    struct writer_job job; /* first */
+    struct dispatch *d;
+    struct email_job *v;
+    size_t n;
+    bool done;
+};
+
+static int on_email_due(void *ctx, const struct store_queued *q)
+{
+    struct email_batch *b = ctx;
+    struct email_job *j = &b->v[b->n++];
+    memset(j, 0, sizeof(*j));
+    j->id = q->id;
+    j->profile_id = q->profile_id;
+    j->to = xstrdup(q->address ? q->address : "");
+    j->subject = q->subject ? xstrdup(q->subject) : NULL;
+    j->text = q->body ? xstrdup(q->body) : NULL;
+    j->html = q->html ? xstrdup(q->html) : NULL;
+    j->attempts = q->attempts;
+    return 0;
+}
+
+static int email_apply(struct store *s, struct writer_job *job, struct errbuf *e)
+{
+    struct email_batch *b = (struct email_batch *)job;
+    int64_t now = clock_now();
+    for (size_t i = 0; i < b->n; i++) {
+        struct email_job *j = &b->v[i];
+        int rc = store_message_result(s, j->id, j->status, j->attempts + 1, j->next_attempt_at,
+                                      j->error[0] ? j->error : NULL, now);
+        if (!rc && !strcmp(j->status, "bounced")) /* a hard bounce: never again to it */
+            rc = store_suppress(s, "email", j->to, j->error, now);
+        if (rc)
+            return err_set(e, rc, "recording e-mail %lld: %s", (long long)j->id,
+                           store_last_error(s));
+    }
+    return 0;
+}
+
+static void email_done(struct writer_job *job, int rc, const struct errbuf *e)
+{
+    struct email_batch *b = (struct email_batch *)job;
+    if (rc)
+        log_warn("dispatch: %s", e && e->msg[0] ? e->msg : err_str(rc));
+    pthread_mutex_lock(&b->d->mu);
+    b->done = true;
+    pthread_cond_broadcast(&b->d->cv);
+    pthread_mutex_unlock(&b->d->mu);
+}
+
+/* One batch of due e-mails sent and recorded; returns how many there were. */
+static size_t email_round(struct dispatch *d)
+{
+    struct email_cfg cfg;
+    struct email_batch b = {.d = d};
+    struct store *s = store_pool_get(d->readers);
+    bool on = email_cfg_load(s, &cfg);
+    if (on) {
+        b.v = xcalloc(EMAIL_BATCH, sizeof(*b.v));
+        store_messages_due(s, "email", clock_now(), EMAIL_BATCH, on_email_due, &b);
+    }
+    store_pool_put(d->readers, s);
+    if (!on || !b.n) {
+        free(b.v);
+        return 0;
+    }
+    email_send_all(d->email, &cfg, b.v, b.n, clock_now());
+    b.job.apply = email_apply;
+    b.job.done = email_done;
+    if (!writer_submit(d->writer, &b.job)) {
+        pthread_mutex_lock(&d->mu);
+        while (!b.done)
+            pthread_cond_wait(&d->cv, &d->mu);
+        pthread_mutex_unlock(&d->mu);
+    }
+    size_t n = b.n;
+    for (size_t i = 0; i < n; i++) {
+        free(b.v[i].to);
+        free(b.v[i].subject);
+        free(b.v[i].text);
+        free(b.v[i].html);
+    }
+    free(b.v);
+    return n;
+}
+
 /* ---- the thread ---------------------------------------------------------------------------- */
 
 struct scan {
@@ -212,9 +305,10 @@ static int on_due(void *ctx, const struct store_queued *q)
 static void *dispatch_main(void *arg)
 {
     struct dispatch *d = arg;
+    bool busy = false;
     for (;;) {
         pthread_mutex_lock(&d->mu);
-        if (!d->stop) {
+        if (!d->stop && !busy) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
             until.tv_sec += 1;
@@ -238,6 +332,7 @@ static void *dispatch_main(void *arg)
             free(x.v[i].secret_name);
             free(x.v[i].body);
         }
+        busy = email_round(d) == EMAIL_BATCH; /* a full batch: more may wait */
     }
     return NULL;
 }
@@ -255,6 +350,7 @@ int dispatch_start(struct writer *w, struct store_pool *readers, struct dispatch
     struct dispatch *d = xcalloc(1, sizeof(*d));
     d->writer = w;
     d->readers = readers;
+    d->email = email_sender_new();
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cv, NULL);
     if (pthread_create(&d->thread, NULL, dispatch_main, d)) {
@@ -274,6 +370,7 @@ void dispatch_stop(struct dispatch *d)
     pthread_cond_broadcast(&d->cv);
     pthread_mutex_unlock(&d->mu);
     pthread_join(d->thread, NULL);
+    email_sender_free(d->email);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cv);
     free(d);

@@ -9,6 +9,7 @@
  * again; quiet hours and caps when its scenarios are next read again.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/tz.h"
+#include "channel/mime.h"
 #include "cmd/cmd.h"
 #include "scenario/engine.h"
 #include "store/store.h"
@@ -32,24 +34,98 @@ static int check_secret(const char *value, struct errbuf *e)
     return 0;
 }
 
+static int check_smtp_url(const char *value, struct errbuf *e)
+{
+    if ((strncmp(value, "smtp://", 7) && strncmp(value, "smtps://", 8)) || strpbrk(value, " \r\n"))
+        return err_field(e, ERR_INVALID, "email.smtp_url",
+                         "an SMTP server is \"smtp://host:port\" or \"smtps://host:port\"");
+    return 0;
+}
+
+static int check_from(const char *value, struct errbuf *e)
+{
+    const char *lt = strrchr(value, '<');
+    char addr[300];
+    snprintf(addr, sizeof addr, "%s", lt ? lt + 1 : value);
+    char *gt = strchr(addr, '>');
+    if (gt)
+        *gt = '\0';
+    if (strpbrk(value, "\r\n") || (lt && !gt) || mime_check_addr(addr, "email.from", e))
+        return err_field(e, ERR_INVALID, "email.from",
+                         "the sender is \"Name <address@domain>\" or an address");
+    return 0;
+}
+
+static int check_number(const char *value, double min, double max, const char *key,
+                        struct errbuf *e)
+{
+    char *end;
+    double v = strtod(value, &end);
+    if (end == value || *end || v < min || v > max)
+        return err_field(e, ERR_INVALID, key, "%s is a number from %g to %g", key, min, max);
+    return 0;
+}
+
+static int check_connections(const char *value, struct errbuf *e)
+{
+    return check_number(value, 1, 32, "email.connections", e);
+}
+
+static int check_rate(const char *value, struct errbuf *e)
+{
+    return check_number(value, 0, 100000, "email.rate", e);
+}
+
+static int check_public_url(const char *value, struct errbuf *e)
+{
+    bool https = !strncmp(value, "https://", 8);
+    bool local = !strncmp(value, "http://127.0.0.1", 16) || !strncmp(value, "http://localhost", 16);
+    size_t n = strlen(value);
+    if ((!https && !local) || strpbrk(value, " <>\"\r\n") || (n && value[n - 1] == '/'))
+        return err_field(e, ERR_INVALID, "public_url",
+                         "the public address of rondo's links is an https URL without a "
+                         "trailing / (http://127.0.0.1 for tests)");
+    return 0;
+}
+
+static int check_any(const char *value, struct errbuf *e)
+{
+    if (strpbrk(value, "\r\n"))
+        return err_set(e, ERR_INVALID, "a setting is one line");
+    return 0;
+}
+
 static const struct setting {
     const char *key;
     const char *fallback; /* the value when unset */
     int (*check)(const char *value, struct errbuf *e);
     const char *help;
+    bool secret; /* never printed */
 } settings[] = {
     {SETTING_TIMEZONE, "UTC", tz_check,
-     "the workspace's IANA time zone: \"today\" for dates and anniversaries in segments"},
+     "the workspace's IANA time zone: \"today\" for dates and anniversaries in segments", false},
     {SETTING_QUIET_HOURS, "none", sc_check_quiet_hours,
-     "no scenario message in these hours of the profile's zone (\"21:00-08:00\")"},
+     "no scenario message in these hours of the profile's zone (\"21:00-08:00\")", false},
     {SETTING_CAP_PREFIX "email", "none", sc_check_cap,
-     "at most N e-mails per person in any period, across scenarios (\"3/7d\")"},
-    {SETTING_CAP_PREFIX "sms", "none", sc_check_cap, "the same for SMS"},
-    {SETTING_CAP_PREFIX "push", "none", sc_check_cap, "the same for push"},
-    {SETTING_CAP_PREFIX "letter", "none", sc_check_cap, "the same for letters"},
-    {SETTING_CAP_PREFIX "call", "none", sc_check_cap, "the same for call lists"},
+     "at most N e-mails per person in any period, across scenarios (\"3/7d\")", false},
+    {SETTING_CAP_PREFIX "sms", "none", sc_check_cap, "the same for SMS", false},
+    {SETTING_CAP_PREFIX "push", "none", sc_check_cap, "the same for push", false},
+    {SETTING_CAP_PREFIX "letter", "none", sc_check_cap, "the same for letters", false},
+    {SETTING_CAP_PREFIX "call", "none", sc_check_cap, "the same for call lists", false},
     {"webhook_secret", "(made by rondo init)", check_secret,
-     "the key webhooks are signed with (HMAC-SHA256, docs/scenarios.md)"},
+     "the key webhooks are signed with (HMAC-SHA256, docs/scenarios.md)", true},
+    {"unsubscribe_secret", "(made by rondo init)", check_secret,
+     "the key unsubscribe links are signed with", true},
+    {"public_url", "none", check_public_url,
+     "where people reach rondo's links (https://mail.shop.example): unsubscribe links", false},
+    {"email.smtp_url", "none: e-mails stay in the outbox", check_smtp_url,
+     "the SMTP server e-mails go to (smtp://host:587, smtps://host:465)", false},
+    {"email.smtp_user", "none", check_any, "the SMTP login", false},
+    {"email.smtp_password", "none", check_any, "the SMTP password", true},
+    {"email.from", "rondo <rondo@localhost>", check_from,
+     "the sender: \"Shop <news@shop.example>\"", false},
+    {"email.connections", "4", check_connections, "SMTP connections open at once, kept and reused", false},
+    {"email.rate", "0 (no limit)", check_rate, "e-mails per second at most", false},
 };
 
 static void usage(FILE *f)
@@ -100,7 +176,7 @@ static int settings_set(struct store *s, const struct setting *d, const char *va
         cmd_fail("settings set", rc, e.msg[0] ? e.msg : store_last_error(s));
         return 1;
     }
-    printf("%s = %s\n", d->key, value);
+    printf("%s = %s\n", d->key, d->secret ? "(set; hidden)" : value);
     return 0;
 }
 
@@ -155,10 +231,13 @@ int cmd_settings(int argc, char **argv)
             if (d && d != &settings[i])
                 continue;
             char *v = value_of(s, &settings[i]);
+            const char *shown = v;
+            if (settings[i].secret) /* a secret is never printed: only whether it is set */
+                shown = strcmp(v, settings[i].fallback) ? "(set; hidden)" : "(not set)";
             if (d)
-                printf("%s\n", v);
+                printf("%s\n", shown);
             else
-                printf("%-20s %s\n", settings[i].key, v);
+                printf("%-20s %s\n", settings[i].key, shown);
             free(v);
         }
     }

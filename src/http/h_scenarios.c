@@ -854,82 +854,20 @@ void h_task_list(struct request *r)
         http_reply_json(r, 200, json_pack("{s:o}", "data", list));
 }
 
-/* -- the resolve link: small HTML pages -- */
 
-/* Append text with the five characters that matter in HTML escaped. */
-static void html_add(struct buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            buf_adds(b, "&amp;");
-            break;
-        case '<':
-            buf_adds(b, "&lt;");
-            break;
-        case '>':
-            buf_adds(b, "&gt;");
-            break;
-        case '"':
-            buf_adds(b, "&quot;");
-            break;
-        case '\'':
-            buf_adds(b, "&#39;");
-            break;
-        default:
-            buf_addch(b, *s);
-        }
-    }
-}
 
-static void page_open(struct buf *b, const char *title)
-{
-    buf_adds(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                "<meta name=\"robots\" content=\"noindex\"><title>");
-    html_add(b, title);
-    buf_adds(b, "</title><style>body{font-family:system-ui,sans-serif;max-width:36em;"
-                "margin:3em auto;padding:0 1em;line-height:1.5;color:#222}"
-                ".meta{color:#666;font-size:.9em}button{font-size:1.1em;padding:.5em 1.5em;"
-                "border:0;border-radius:.3em;background:#2a7;color:#fff;cursor:pointer}"
-                "</style></head><body><main>\n");
-}
 
-static void page_close(struct buf *b)
-{
-    buf_adds(b, "</main></body></html>\n");
-}
-
-static void reply_page(struct request *r, int status, struct buf *b)
-{
-    page_close(b);
-    http_reply_text(r, status, "text/html; charset=utf-8", b->ptr, b->len);
-    buf_release(b);
-}
-
-static void reply_notice(struct request *r, int status, const char *title, const char *text)
-{
-    struct buf b;
-    buf_init(&b, 0);
-    page_open(&b, title);
-    buf_adds(&b, "<h1>");
-    html_add(&b, title);
-    buf_adds(&b, "</h1><p>");
-    html_add(&b, text);
-    buf_adds(&b, "</p>\n");
-    reply_page(r, status, &b);
-}
 
 /* The task's title, description and who it is for. */
 static void task_body(struct buf *b, const json_t *t)
 {
     buf_adds(b, "<h1>");
-    html_add(b, json_string_value(json_object_get(t, "title")));
+    http_html_add(b, json_string_value(json_object_get(t, "title")));
     buf_adds(b, "</h1>\n");
     const char *d = json_string_value(json_object_get(t, "description"));
     if (d) {
         buf_adds(b, "<p>");
-        html_add(b, d);
+        http_html_add(b, d);
         buf_adds(b, "</p>\n");
     }
     buf_addf(b, "<p class=\"meta\">Profile %lld",
@@ -937,10 +875,10 @@ static void task_body(struct buf *b, const json_t *t)
     const char *a = json_string_value(json_object_get(t, "assignee"));
     if (a) {
         buf_adds(b, " &middot; for ");
-        html_add(b, a);
+        http_html_add(b, a);
     }
     buf_adds(b, " &middot; opened ");
-    html_add(b, json_string_value(json_object_get(t, "created_at")));
+    http_html_add(b, json_string_value(json_object_get(t, "created_at")));
     buf_adds(b, "</p>\n");
 }
 
@@ -951,7 +889,7 @@ static const char *task_token(struct request *r)
     size_t n = strlen(t);
     bool ok = n > 0 && n <= TOKEN_MAX && strspn(t, "0123456789abcdef") == n;
     if (!ok)
-        reply_notice(r, 404, "Unknown task", "This link belongs to no task.");
+        http_page_notice(r, 404, "Unknown task", "This link belongs to no task.");
     return ok ? t : NULL;
 }
 
@@ -965,29 +903,29 @@ void h_task_page(struct request *r)
     int rc = store_task_get(s, token, &t);
     store_pool_put(r->srv->readers, s);
     if (rc == ERR_NOT_FOUND) {
-        reply_notice(r, 404, "Unknown task", "This link belongs to no task.");
+        http_page_notice(r, 404, "Unknown task", "This link belongs to no task.");
         return;
     }
     if (rc) {
-        reply_notice(r, 500, "Not available", "The task could not be read; try again later.");
+        http_page_notice(r, 500, "Not available", "The task could not be read; try again later.");
         return;
     }
     struct buf b;
     buf_init(&b, 0);
-    page_open(&b, json_string_value(json_object_get(t, "title")));
+    http_page_open(&b, json_string_value(json_object_get(t, "title")));
     task_body(&b, t);
     if (!strcmp(json_string_value(json_object_get(t, "status")), "open")) {
         /* a POST, so that a link preview that fetches the page resolves nothing */
         buf_adds(&b, "<form method=\"post\" action=\"/t/");
-        html_add(&b, token);
+        http_html_add(&b, token);
         buf_adds(&b, "\"><button type=\"submit\">Resolved</button></form>\n");
     } else {
         buf_adds(&b, "<p><strong>Already resolved</strong> (");
-        html_add(&b, json_string_value(json_object_get(t, "resolved_at")));
+        http_html_add(&b, json_string_value(json_object_get(t, "resolved_at")));
         buf_adds(&b, ").</p>\n");
     }
     json_decref(t);
-    reply_page(r, 200, &b);
+    http_page_reply(r, 200, &b);
 }
 
 void h_task_resolve(struct request *r)
@@ -1001,19 +939,19 @@ static void task_page_done(struct request *r, int rc, const struct errbuf *e, js
                            bool already)
 {
     if (rc == ERR_NOT_FOUND) {
-        reply_notice(r, 404, "Unknown task", "This link belongs to no task.");
+        http_page_notice(r, 404, "Unknown task", "This link belongs to no task.");
     } else if (rc) {
         log_warn("resolving a task: %s", e && e->msg[0] ? e->msg : err_str(rc));
-        reply_notice(r, rc == ERR_BUSY ? 503 : 500, "Not resolved",
+        http_page_notice(r, rc == ERR_BUSY ? 503 : 500, "Not resolved",
                      "The task could not be resolved just now; try again in a moment.");
     } else {
         struct buf b;
         buf_init(&b, 0);
-        page_open(&b, already ? "Already resolved" : "Resolved");
+        http_page_open(&b, already ? "Already resolved" : "Resolved");
         task_body(&b, task);
         buf_adds(&b, already ? "<p><strong>Already resolved</strong>: nothing changed.</p>\n"
                              : "<p><strong>Done</strong>: the task is resolved. Thank you.</p>\n");
-        reply_page(r, 200, &b);
+        http_page_reply(r, 200, &b);
     }
     json_decref(task);
 }

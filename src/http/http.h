@@ -90,6 +90,9 @@ int server_start(struct server *srv, const struct server_config *cfg, struct err
 /* Stop accepting, let in-flight requests finish and commit, then stop everything. */
 void server_stop(struct server *srv);
 
+/* The client's IP address as text, in the arena a, or NULL when unknown. */
+const char *http_client_ip(struct request *r, struct arena *a);
+
 /* Header value of the request, or NULL. */
 const char *http_header(struct request *r, const char *name);
 
@@ -155,7 +158,19 @@ int http_query_int(struct request *r, const char *name, int64_t def, int64_t min
                    int64_t *out);
 json_t *http_body_object(struct request *r, const char *const *known, const char *example);
 
+/*
+ * Server-rendered pages (page.c): http_page_open starts one (title escaped),
+ * http_page_reply ends it, replies and releases b; http_page_notice is a
+ * page of a title and a sentence. http_html_add appends s HTML-escaped.
+ */
+void http_html_add(struct buf *b, const char *s);
+void http_page_open(struct buf *b, const char *title);
+void http_page_reply(struct request *r, int status, struct buf *b);
+void http_page_notice(struct request *r, int status, const char *title, const char *text);
+
 void h_profile_get(struct request *r);
+void h_unsubscribe_page(struct request *r);
+void h_unsubscribe(struct request *r);
 void h_profile_erase(struct request *r);
 void h_profile_search(struct request *r);
 void h_consent_put(struct request *r);

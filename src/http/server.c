@@ -8,9 +8,6 @@
  * Between http_defer and http_resume only the writer thread touches it.
  */
 #include "http/http.h"
-#include "channel/dispatch.h"
-#include "scenario/live.h"
-#include "segment/live.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -28,6 +25,12 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "base/xalloc.h"
+#include "channel/dispatch.h"
+#include "scenario/live.h"
+#include "segment/live.h"
+#include "channel/dispatch.h"
+#include "scenario/live.h"
+#include "segment/live.h"
 
 enum req_state { REQ_RECEIVING, REQ_DEFERRED, REQ_REPLIED, REQ_SENT };
 
@@ -103,6 +106,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/tasks", RT_API_TASKS, h_task_list, 0},
     /* a task's resolve link: the token in the path is the credential, no API key */
     {"GET", "/t/{token}", RT_TASK_LINK, h_task_page, 0},
+    {"GET", "/u/{token}", RT_UNSUBSCRIBE, h_unsubscribe_page, 0},
+    {"POST", "/u/{token}", RT_UNSUBSCRIBE, h_unsubscribe, 4096},
     {"POST", "/t/{token}", RT_TASK_LINK, h_task_resolve, 4096},
     {"GET", "/api/v1/clock", RT_API_CLOCK, h_clock_get, 0},
     {"POST", "/api/v1/clock/advance", RT_API_CLOCK_ADVANCE, h_clock_advance, 1024},
@@ -265,6 +270,19 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 const char *http_header(struct request *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_client_ip(struct request *r, struct arena *a)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char ip[INET6_ADDRSTRLEN] = "";
+    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, ip, sizeof ip);
+    else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, ip,
+                  sizeof ip);
+    return ip[0] ? arena_strdup(a, ip) : NULL;
 }
 
 const char *http_query(struct request *r, const char *name)

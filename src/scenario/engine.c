@@ -105,6 +105,9 @@ static void read_settings(struct sc_engine *g, struct store *s)
     static const char *const names[SC_CH_COUNT] = {"email", "sms", "push", "letter",
                                                    "call", "wallet", "in_app", "outbox"};
     char *v = NULL;
+    g->email_on = !store_setting_get(s, "email.smtp_url", &v) && v && *v;
+    free(v);
+    v = NULL;
     g->quiet_from = g->quiet_to = -1;
     if (!store_setting_get(s, SETTING_QUIET_HOURS, &v) &&
         !parse_quiet(v, &g->quiet_from, &g->quiet_to))

@@ -50,6 +50,7 @@ struct sc_engine {
     int64_t tpl_stamp;
     /* settings */
     int quiet_from, quiet_to; /* minutes after midnight; -1: no quiet hours */
+    bool email_on;            /* an SMTP server is configured: e-mails are queued for it */
     int cap_n[SC_CH_COUNT];   /* 0: no cap */
     int64_t cap_ms[SC_CH_COUNT];
     /* "consent <channel>" for the channels that need an opt-in, parsed once */

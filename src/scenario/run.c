@@ -333,8 +333,9 @@ static int do_send(struct sc_engine *g, struct store *s, const struct sc_node *n
             }
         }
     }
-    /* Until a channel is configured (issue 7), every message is kept in the outbox. */
-    m.status = stop ? stop : "stored";
+    /* e-mail goes to the dispatcher when an SMTP server is set; the rest stays in the outbox */
+    bool queued = ch == SC_CH_EMAIL && g->email_on;
+    m.status = stop ? stop : queued ? "queued" : "stored";
     m.subject = subject;
     m.body = body;
     m.html = html;

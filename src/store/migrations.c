@@ -437,6 +437,9 @@ static const char m006[] =
     /* the key webhooks are signed with: one per workspace, from SQLite's CSPRNG */
     "INSERT OR IGNORE INTO settings(key, value, updated_at)"
     " VALUES ('webhook_secret', lower(hex(randomblob(32))), 0);"
+    /* and the key that signs unsubscribe links (and, in time, tracking links) */
+    "INSERT OR IGNORE INTO settings(key, value, updated_at)"
+    " VALUES ('unsubscribe_secret', lower(hex(randomblob(32))), 0);"
     "CREATE TABLE suppressions ("
     "  channel TEXT NOT NULL,"
     "  address TEXT NOT NULL,"

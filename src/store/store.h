@@ -954,8 +954,8 @@ int store_message_list(struct store *s, int64_t profile_id, int64_t run_id, int6
 
 /* A message waiting for a dispatcher (status queued); strings borrowed for the callback. */
 struct store_queued {
-    int64_t id, run_id, step;
-    const char *address, *subject, *body;
+    int64_t id, run_id, step, profile_id;
+    const char *address, *subject, *body, *html;
     int attempts;
 };
 
@@ -969,6 +969,14 @@ int store_messages_due(struct store *s, const char *channel, int64_t now, int li
  */
 int store_message_result(struct store *s, int64_t id, const char *status, int attempts,
                          int64_t next_attempt_at, const char *error, int64_t now);
+
+/* Put an address on the channel's suppression list (a hard bounce, a complaint). */
+int store_suppress(struct store *s, const char *channel, const char *address,
+                   const char *reason, int64_t now);
+
+/* A message's profile, channel and address (borrowed until the next call). ERR_NOT_FOUND. */
+int store_message_owner(struct store *s, int64_t id, int64_t *profile_id, char channel[16],
+                        char *address, size_t address_len);
 
 /* Whether an address is on the channel's suppression list. */
 bool store_suppressed(struct store *s, const char *channel, const char *address);

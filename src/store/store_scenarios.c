@@ -6,6 +6,7 @@
  * Borrowed strings handed to callbacks live until the statement is reset,
  * which happens after the callback returns.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -553,7 +554,8 @@ static const char SQL_MSG_INSERT[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12,"
     " CASE WHEN ?7 = 'queued' THEN ?11 END, ?11, ?11)";
 static const char SQL_MSG_DUE[] =
-    "SELECT id, coalesce(run_id, 0), coalesce(step, 0), address, subject, body, attempts"
+    "SELECT id, coalesce(run_id, 0), coalesce(step, 0), address, subject, body, attempts,"
+    " profile_id, html"
     " FROM messages WHERE status = 'queued' AND channel = ?1 AND next_attempt_at <= ?2"
     " ORDER BY next_attempt_at, id LIMIT ?3";
 static const char SQL_MSG_RESULT[] =
@@ -568,7 +570,7 @@ static const char SQL_MSG_LIST[] =
     " WHERE (?1 = 0 OR profile_id = ?1) AND (?2 = 0 OR run_id = ?2)"
     " AND (?3 = 0 OR scenario_id = ?3) ORDER BY id DESC LIMIT ?4";
 static const char SQL_SUPPRESSED[] =
-    "SELECT 1 FROM suppressions WHERE channel = ?1 AND address = ?2";
+    "SELECT 1 FROM suppressions WHERE channel = ?1 AND address = lower(?2)";
 
 int store_message_insert(struct store *s, struct store_message *m)
 {
@@ -644,6 +646,7 @@ int store_messages_due(struct store *s, const char *channel, int64_t now, int li
             .step = sqlite3_column_int64(st, 2), .address = store_col_text(st, 3),
             .subject = store_col_text(st, 4), .body = store_col_text(st, 5),
             .attempts = sqlite3_column_int(st, 6),
+            .profile_id = sqlite3_column_int64(st, 7), .html = store_col_text(st, 8),
         };
         out = fn(ctx, &q);
     }
@@ -664,6 +667,38 @@ int store_message_result(struct store *s, int64_t id, const char *status, int at
     store_bind_text(st, 5, error);
     sqlite3_bind_int64(st, 6, now);
     return step_write(s, st);
+}
+
+static const char SQL_SUPPRESS[] =
+    "INSERT OR IGNORE INTO suppressions(channel, address, reason, created_at)"
+    " VALUES (?1, lower(?2), ?3, ?4)";
+static const char SQL_MSG_OWNER[] =
+    "SELECT profile_id, channel, coalesce(address, '') FROM messages WHERE id = ?1";
+
+int store_suppress(struct store *s, const char *channel, const char *address,
+                   const char *reason, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_SUPPRESS);
+    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now);
+    return step_write(s, st);
+}
+
+int store_message_owner(struct store *s, int64_t id, int64_t *profile_id, char channel[16],
+                        char *address, size_t address_len)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_MSG_OWNER);
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *profile_id = sqlite3_column_int64(st, 0);
+        snprintf(channel, 16, "%s", store_col_text(st, 1));
+        snprintf(address, address_len, "%s", store_col_text(st, 2));
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
 }
 
 bool store_suppressed(struct store *s, const char *channel, const char *address)

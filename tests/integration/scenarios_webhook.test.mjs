@@ -43,8 +43,11 @@ test('a webhook step: signed, the same Idempotency-Key on each attempt, retried 
   await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
   const port = receiver.address().port;
   ctx.ws = await createWorkspace();
-  const secret = (await rondo(['settings', 'get', '--db', ctx.ws.db, 'webhook_secret'])).stdout.trim();
-  assert.match(secret, /^[0-9a-f]{64}$/, 'each workspace gets a random secret');
+  // each workspace has a random secret, never shown; the receiver's owner sets one they know
+  assert.equal((await rondo(['settings', 'get', '--db', ctx.ws.db, 'webhook_secret'])).stdout.trim(), '(set; hidden)');
+  const secret = 'a-secret-shared-with-the-crm-0123456789';
+  const set = await rondo(['settings', 'set', '--db', ctx.ws.db, 'webhook_secret', secret]);
+  assert.ok(!set.stdout.includes(secret), 'not echoed');
   const file = path.join(ctx.ws.dir, 'hook.json');
   await writeFile(file, JSON.stringify({
     name: 'crm hook',

@@ -1,0 +1,300 @@
+/*
+ * email.c — SMTP delivery (email.h).
+ *
+ * One libcurl easy handle per connection slot, kept between calls: libcurl
+ * keeps its connection open and reuses it for the next message to the same
+ * server. A call splits its jobs over the slots, one thread each; the rate
+ * limit is one clock shared by all of them.
+ */
+#include "channel/email.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/xalloc.h"
+#include "channel/mime.h"
+#include "store/store.h"
+
+struct email_sender {
+    CURL *slots[EMAIL_MAX_CONNECTIONS];
+    char url[512];
+    pthread_mutex_t rate_mu;
+    int64_t next_us; /* the earliest time the next message may go (rate limit) */
+};
+
+static void setting(struct store *s, const char *key, char *out, size_t n)
+{
+    char *v = NULL;
+    out[0] = '\0';
+    if (!store_setting_get(s, key, &v))
+        snprintf(out, n, "%s", v);
+    free(v);
+}
+
+/* "Name <addr>" or "addr" into its parts. */
+static void split_from(const char *from, char *name, size_t nn, char *addr, size_t an)
+{
+    const char *lt = strrchr(from, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+    if (!lt || !gt) {
+        name[0] = '\0';
+        snprintf(addr, an, "%s", from);
+        return;
+    }
+    size_t l = (size_t)(lt - from);
+    while (l && from[l - 1] == ' ')
+        l--;
+    const char *start = from;
+    if (l >= 2 && from[0] == '"' && from[l - 1] == '"') {
+        start++;
+        l -= 2;
+    }
+    snprintf(name, nn, "%.*s", (int)l, start);
+    snprintf(addr, an, "%.*s", (int)(gt - lt - 1), lt + 1);
+}
+
+bool email_cfg_load(struct store *s, struct email_cfg *c)
+{
+    memset(c, 0, sizeof(*c));
+    setting(s, "email.smtp_url", c->url, sizeof c->url);
+    if (!c->url[0])
+        return false;
+    setting(s, "email.smtp_user", c->user, sizeof c->user);
+    setting(s, "email.smtp_password", c->password, sizeof c->password);
+    char from[512], num[32];
+    setting(s, "email.from", from, sizeof from);
+    split_from(from[0] ? from : "rondo <rondo@localhost>", c->from_name, sizeof c->from_name,
+               c->from_addr, sizeof c->from_addr);
+    setting(s, "public_url", c->public_url, sizeof c->public_url);
+    setting(s, "unsubscribe_secret", c->secret, sizeof c->secret);
+    setting(s, "email.connections", num, sizeof num);
+    c->connections = num[0] ? (int)strtol(num, NULL, 10) : 4;
+    if (c->connections < 1 || c->connections > EMAIL_MAX_CONNECTIONS)
+        c->connections = 4;
+    setting(s, "email.rate", num, sizeof num);
+    c->rate = num[0] ? strtod(num, NULL) : 0;
+    return true;
+}
+
+void email_unsub_token(const char *secret, int64_t message_id, char *out, size_t outlen)
+{
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char id[24], hex[33];
+    int n = snprintf(id, sizeof id, "%lld", (long long)message_id);
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)"unsubscribe:", 12);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)id, (unsigned long long)n);
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_bin2hex(hex, sizeof hex, mac, 16);
+    snprintf(out, outlen, "%s.%s", id, hex);
+}
+
+int64_t email_unsub_check(const char *secret, const char *token)
+{
+    char *end;
+    long long id = strtoll(token, &end, 10);
+    if (end == token || *end != '.' || id <= 0 || !secret || !*secret)
+        return -1;
+    char want[64];
+    email_unsub_token(secret, id, want, sizeof want);
+    size_t n = strlen(want);
+    if (strlen(token) != n || sodium_memcmp(want, token, n))
+        return -1;
+    return id;
+}
+
+struct email_sender *email_sender_new(void)
+{
+    struct email_sender *x = xcalloc(1, sizeof(*x));
+    pthread_mutex_init(&x->rate_mu, NULL);
+    return x;
+}
+
+void email_sender_free(struct email_sender *x)
+{
+    if (!x)
+        return;
+    for (int i = 0; i < EMAIL_MAX_CONNECTIONS; i++)
+        if (x->slots[i])
+            curl_easy_cleanup(x->slots[i]);
+    pthread_mutex_destroy(&x->rate_mu);
+    free(x);
+}
+
+/* ---- one message ------------------------------------------------------------------ */
+
+struct upload {
+    const char *p;
+    size_t left;
+};
+
+static size_t read_cb(char *buf, size_t size, size_t nitems, void *ctx)
+{
+    struct upload *u = ctx;
+    size_t n = size * nitems < u->left ? size * nitems : u->left;
+    memcpy(buf, u->p, n);
+    u->p += n;
+    u->left -= n;
+    return n;
+}
+
+static void wait_rate(struct email_sender *x, double rate)
+{
+    if (rate <= 0)
+        return;
+    pthread_mutex_lock(&x->rate_mu);
+    int64_t now = clock_mono_us(), at = x->next_us > now ? x->next_us : now;
+    x->next_us = at + (int64_t)(1e6 / rate);
+    pthread_mutex_unlock(&x->rate_mu);
+    if (at > now) {
+        struct timespec ts = {(time_t)((at - now) / 1000000), (long)((at - now) % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int64_t backoff_ms(int attempts)
+{
+    int64_t ms = 60000;
+    for (int i = 1; i < attempts && ms < 6 * 3600000LL; i++)
+        ms *= 4;
+    return ms;
+}
+
+#define EMAIL_MAX_ATTEMPTS 6
+
+static void outcome(struct email_job *j, const char *status, const char *why, int64_t now)
+{
+    j->status = status;
+    snprintf(j->error, sizeof j->error, "%s", why ? why : "");
+    if (!strcmp(status, "queued")) {
+        if (j->attempts + 1 >= EMAIL_MAX_ATTEMPTS)
+            j->status = "failed";
+        else
+            j->next_attempt_at = now + backoff_ms(j->attempts + 1);
+    }
+}
+
+static void send_one(struct email_sender *x, CURL *c, const struct email_cfg *cfg,
+                     struct email_job *j, int64_t now)
+{
+    struct buf msg;
+    buf_init(&msg, 32u << 20);
+    char mid[320], token[64], unsub[700], domain[256];
+    const char *at = strchr(cfg->from_addr, '@');
+    snprintf(domain, sizeof domain, "%s", at ? at + 1 : "localhost");
+    snprintf(mid, sizeof mid, "<rondo.%lld.%lld@%s>", (long long)j->id, (long long)j->profile_id,
+             domain);
+    bool with_unsub = cfg->public_url[0] && cfg->secret[0];
+    if (with_unsub) {
+        email_unsub_token(cfg->secret, j->id, token, sizeof token);
+        snprintf(unsub, sizeof unsub, "%s/u/%s", cfg->public_url, token);
+    }
+    struct mime_msg m = {
+        .from_name = cfg->from_name, .from_addr = cfg->from_addr, .to_addr = j->to,
+        .subject = j->subject ? j->subject : "", .text = j->text ? j->text : "",
+        .html = j->html, .message_id = mid, .unsubscribe_url = with_unsub ? unsub : NULL,
+        .date_ms = now,
+    };
+    struct errbuf e = {{0}, {0}};
+    if (mime_build(&m, &msg, &e)) {
+        outcome(j, "failed", e.msg, now); /* a header that would carry a line break: never sent */
+        buf_release(&msg);
+        return;
+    }
+    char from[300], to[300];
+    snprintf(from, sizeof from, "<%s>", cfg->from_addr);
+    snprintf(to, sizeof to, "<%s>", j->to);
+    struct curl_slist *rcpt = curl_slist_append(NULL, to);
+    struct upload up = {msg.ptr, msg.len};
+    char errbuf[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_URL, cfg->url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    if (cfg->user[0]) {
+        curl_easy_setopt(c, CURLOPT_USERNAME, cfg->user);
+        curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->password);
+        curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+    }
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+    curl_easy_setopt(c, CURLOPT_READDATA, &up);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    wait_rate(x, cfg->rate);
+    CURLcode cc = curl_easy_perform(c);
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_slist_free_all(rcpt);
+    buf_release(&msg);
+    char why[300];
+    snprintf(why, sizeof why, "%s%s(SMTP %ld)", errbuf[0] ? errbuf : curl_easy_strerror(cc),
+             errbuf[0] || cc ? " " : "", code);
+    if (cc == CURLE_OK)
+        outcome(j, "sent", NULL, now);
+    else if (code >= 500 && code < 600)
+        outcome(j, "bounced", why, now);
+    else
+        outcome(j, "queued", why, now); /* 4xx, or the connection: later */
+}
+
+/* ---- many at once ------------------------------------------------------------------- */
+
+struct slice {
+    struct email_sender *x;
+    const struct email_cfg *cfg;
+    CURL *c;
+    struct email_job *jobs;
+    size_t from, to;
+    int64_t now;
+};
+
+static void *slice_main(void *arg)
+{
+    struct slice *sl = arg;
+    for (size_t i = sl->from; i < sl->to; i++)
+        send_one(sl->x, sl->c, sl->cfg, &sl->jobs[i], sl->now);
+    return NULL;
+}
+
+void email_send_all(struct email_sender *x, const struct email_cfg *cfg, struct email_job *jobs,
+                    size_t n, int64_t now)
+{
+    if (strcmp(x->url, cfg->url)) { /* another server: new connections */
+        for (int i = 0; i < EMAIL_MAX_CONNECTIONS; i++)
+            if (x->slots[i]) {
+                curl_easy_cleanup(x->slots[i]);
+                x->slots[i] = NULL;
+            }
+        snprintf(x->url, sizeof x->url, "%s", cfg->url);
+    }
+    size_t k = (size_t)cfg->connections;
+    if (k > n)
+        k = n;
+    struct slice sl[EMAIL_MAX_CONNECTIONS];
+    pthread_t th[EMAIL_MAX_CONNECTIONS];
+    for (size_t i = 0; i < k; i++) {
+        if (!x->slots[i])
+            x->slots[i] = curl_easy_init();
+        sl[i] = (struct slice){x, cfg, x->slots[i], jobs, n * i / k, n * (i + 1) / k, now};
+    }
+    bool started[EMAIL_MAX_CONNECTIONS] = {false};
+    for (size_t i = 1; i < k; i++)
+        started[i] = !pthread_create(&th[i], NULL, slice_main, &sl[i]);
+    for (size_t i = 0; i < k; i++)
+        if (!started[i]) /* the first slice, and any without a thread: here */
+            slice_main(&sl[i]);
+    for (size_t i = 1; i < k; i++)
+        if (started[i])
+            pthread_join(th[i], NULL);
+}
