@@ -217,6 +217,20 @@ static int on_email_due(void *ctx, const struct store_queued *q)
     return 0;
 }
 
+/* A delivery outcome as an event on the profile, for segments and scenarios. */
+static int delivery_event(struct store *s, const struct email_job *j, const char *name,
+                          int64_t now)
+{
+    char props[64], mid[64];
+    snprintf(props, sizeof props, "{\"message_id\":%lld}", (long long)j->id);
+    snprintf(mid, sizeof mid, "rondo-message-%lld-%s", (long long)j->id, j->status);
+    struct store_event ev = {.profile_id = j->profile_id, .source = "rondo", .type = "track",
+                             .name = name, .properties = props, .message_id = mid, .ts = now,
+                             .received_at = now};
+    int rc = store_event_add(s, &ev);
+    return rc == ERR_DUPLICATE ? 0 : rc;
+}
+
 static int email_apply(struct store *s, struct writer_job *job, struct errbuf *e)
 {
     struct email_batch *b = (struct email_batch *)job;
@@ -227,6 +241,9 @@ static int email_apply(struct store *s, struct writer_job *job, struct errbuf *e
                                       j->error[0] ? j->error : NULL, now);
         if (!rc && !strcmp(j->status, "bounced")) /* a hard bounce: never again to it */
             rc = store_suppress(s, "email", j->to, j->error, now);
+        if (!rc && (!strcmp(j->status, "sent") || !strcmp(j->status, "bounced")))
+            rc = delivery_event(s, j, !strcmp(j->status, "sent") ? "Email Sent" : "Email Bounced",
+                                now);
         if (rc)
             return err_set(e, rc, "recording e-mail %lld: %s", (long long)j->id,
                            store_last_error(s));

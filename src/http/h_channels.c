@@ -24,6 +24,8 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "channel/email.h"
+#include "scenario/engine.h"
+#include "scenario/live.h"
 #include "http/http.h"
 #include "store/pool.h"
 #include "store/store.h"
@@ -83,7 +85,13 @@ static int unsub_apply(struct store *s, struct writer_job *job, struct errbuf *e
         .wording = address[0] ? address : NULL, /* which address the person left */
         .ip = r->consent.ip, .ts = clock_now(),
     };
-    return store_consent_set(s, &c, c.ts);
+    rc = store_consent_set(s, &c, c.ts);
+    char props[64];
+    snprintf(props, sizeof props, "{\"message_id\":%lld}", (long long)r->consent.profile_id);
+    struct store_event ev = {.profile_id = survivor, .source = "rondo", .type = "track",
+                             .name = "Email Unsubscribed", .properties = props, .ts = c.ts,
+                             .received_at = c.ts};
+    return rc ? rc : store_event_add(s, &ev);
 }
 
 static void unsub_done(struct writer_job *job, int rc, const struct errbuf *e)
@@ -114,4 +122,112 @@ void h_unsubscribe(struct request *r)
         http_page_notice(r, 503, "Please try again", "The service is restarting.");
         http_resume(r);
     }
+}
+
+/* ---- transactional messages: POST /api/v1/messages, GET /api/v1/messages/{id} ------- */
+
+struct send_job {
+    struct writer_job job; /* first */
+    struct request *r;
+    json_t *body;
+    int64_t profile_id, message_id;
+    const char *status;
+};
+
+static int send_apply(struct store *s, struct writer_job *job, struct errbuf *e)
+{
+    struct send_job *j = (struct send_job *)job;
+    struct sc_engine *g = sc_live_engine(j->r->srv->scenarios, s, e);
+    if (!g)
+        return ERR_BUSY;
+    const json_t *b = j->body;
+    return sc_send_now(g, s, j->profile_id, json_string_value(json_object_get(b, "channel")),
+                       json_string_value(json_object_get(b, "template")),
+                       json_object_get(b, "data"), json_is_true(json_object_get(b, "transactional")),
+                       clock_now(), &j->message_id, &j->status, e);
+}
+
+static void send_done(struct writer_job *job, int rc, const struct errbuf *e)
+{
+    struct send_job *j = (struct send_job *)job;
+    struct request *r = j->r;
+    if (rc == ERR_NOT_FOUND || rc == ERR_INVALID)
+        http_reply_error(r, rc, rc == ERR_NOT_FOUND ? 404 : 400, e->field[0] ? e->field : NULL,
+                         "%s", e->msg);
+    else if (rc)
+        http_reply_errbuf(r, rc, e);
+    else
+        http_reply_json(r, 201, json_pack("{s:I, s:s}", "id", (json_int_t)j->message_id,
+                                          "status", j->status));
+    json_decref(j->body);
+    free(j);
+    http_resume(r);
+}
+
+void h_message_send(struct request *r)
+{
+    static const char *const known[] = {"profile_id", "channel", "template", "data",
+                                        "transactional", NULL};
+    if (http_auth_api(r, ROLE_MARKETER))
+        return;
+    json_t *b = http_body_object(r, known, "{\"profile_id\", \"channel\", \"template\"}");
+    if (!b)
+        return;
+    json_t *pid = json_object_get(b, "profile_id"), *data = json_object_get(b, "data");
+    const char *bad = !json_is_integer(pid) || json_integer_value(pid) <= 0 ? "profile_id"
+                    : !json_is_string(json_object_get(b, "channel"))       ? "channel"
+                    : !json_is_string(json_object_get(b, "template"))      ? "template"
+                    : data && !json_is_object(data)                        ? "data"
+                    : json_object_get(b, "transactional") &&
+                            !json_is_boolean(json_object_get(b, "transactional"))
+                        ? "transactional"
+                        : NULL;
+    if (bad) {
+        http_reply_error(r, ERR_INVALID, 400, bad,
+                         "%s: profile_id is a profile id, channel and template are texts, data "
+                         "an object, transactional true or false",
+                         bad);
+        json_decref(b);
+        return;
+    }
+    struct send_job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        json_decref(b);
+        http_reply_error(r, ERR_NOMEM, 503, NULL, "out of memory");
+        return;
+    }
+    j->r = r;
+    j->body = b;
+    j->profile_id = json_integer_value(pid);
+    int64_t survivor;
+    struct store *s = store_pool_get(r->srv->readers);
+    if (!store_profile_resolve(s, j->profile_id, &survivor))
+        j->profile_id = survivor; /* a merged id: the survivor */
+    store_pool_put(r->srv->readers, s);
+    j->job.apply = send_apply;
+    j->job.done = send_done;
+    http_defer(r);
+    if (writer_submit(r->srv->writer, &j->job)) {
+        json_decref(b);
+        free(j);
+        http_reply_error(r, ERR_BUSY, 503, NULL, "rondo is shutting down; retry later");
+        http_resume(r);
+    }
+}
+
+void h_message_get(struct request *r)
+{
+    int64_t id;
+    if (http_auth_api(r, ROLE_MARKETER) || http_path_id(r, 0, "message", &id))
+        return;
+    json_t *m = NULL;
+    struct store *s = store_pool_get(r->srv->readers);
+    int rc = store_message_get(s, id, &m);
+    store_pool_put(r->srv->readers, s);
+    if (rc == ERR_NOT_FOUND)
+        http_reply_error(r, rc, 404, "id", "no message has the id %lld", (long long)id);
+    else if (rc)
+        http_reply_error(r, rc, 0, NULL, "reading the message failed");
+    else
+        http_reply_json(r, 200, m);
 }

@@ -171,6 +171,8 @@ void http_page_notice(struct request *r, int status, const char *title, const ch
 void h_profile_get(struct request *r);
 void h_unsubscribe_page(struct request *r);
 void h_unsubscribe(struct request *r);
+void h_message_send(struct request *r);
+void h_message_get(struct request *r);
 void h_profile_erase(struct request *r);
 void h_profile_search(struct request *r);
 void h_consent_put(struct request *r);

@@ -103,6 +103,8 @@ static const struct route routes[] = {
     {"PUT", "/api/v1/templates/{name}", RT_API_TEMPLATE, h_template_put, HTTP_SCENARIO_BODY_MAX},
     {"GET", "/api/v1/templates", RT_API_TEMPLATES, h_template_list, 0},
     {"GET", "/api/v1/messages", RT_API_MESSAGES, h_message_list, 0},
+    {"POST", "/api/v1/messages", RT_API_MESSAGES, h_message_send, 65536},
+    {"GET", "/api/v1/messages/{id}", RT_API_MESSAGE, h_message_get, 0},
     {"GET", "/api/v1/tasks", RT_API_TASKS, h_task_list, 0},
     /* a task's resolve link: the token in the path is the credential, no API key */
     {"GET", "/t/{token}", RT_TASK_LINK, h_task_page, 0},

@@ -74,6 +74,18 @@ struct sc_tick {
 int sc_engine_tick(struct sc_engine *g, struct store *s, int64_t now, int budget,
                    struct sc_tick *st, struct errbuf *e);
 
+/*
+ * A transactional message: one template to one profile now, through the same
+ * checks and rendering as a scenario's send step (data is what templates see
+ * as "event"). Transactional: no marketing opt-in, cap or quiet hours (an
+ * order confirmation), but the address must be there and not suppressed;
+ * otherwise consent applies as in scenarios. *status is the message's
+ * status; ERR_NOT_FOUND (field profile_id), ERR_INVALID (channel, template).
+ */
+int sc_send_now(struct sc_engine *g, struct store *s, int64_t profile_id, const char *channel,
+                const char *template_name, const json_t *data, bool transactional, int64_t now,
+                int64_t *message_id, const char **status, struct errbuf *e);
+
 /* A task was resolved: its run goes on now (call inside the transaction that resolved it). */
 int sc_engine_task_resolved(struct sc_engine *g, struct store *s, int64_t run_id, int64_t now,
                             struct errbuf *e);

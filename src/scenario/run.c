@@ -245,10 +245,12 @@ static bool opted_out(struct sc_engine *g, const struct sg_prof *p, const char *
  * docs/scenarios.md. Returns NULL, or the status that stops the message.
  */
 static const char *may_send(struct sc_engine *g, struct store *s, int ch, const struct sg_prof *p,
-                            const char *address, int64_t now)
+                            const char *address, bool transactional, int64_t now)
 {
     bool yes;
-    if (g->consent[ch] && (sg_engine_eval(g->sg, g->consent[ch], p->id, now, &yes) || !yes))
+    /* a transactional message (an order confirmation) needs no marketing opt-in */
+    if (!transactional && g->consent[ch] &&
+        (sg_engine_eval(g->sg, g->consent[ch], p->id, now, &yes) || !yes))
         return "no_consent";
     if ((ch == SC_CH_LETTER && opted_out(g, p, "post")) ||
         (ch == SC_CH_CALL && opted_out(g, p, "phone")))
@@ -257,7 +259,7 @@ static const char *may_send(struct sc_engine *g, struct store *s, int ch, const 
                                         "call", "wallet", "in_app", "outbox"};
     if (address && store_suppressed(s, ch == SC_CH_OUTBOX ? "email" : names[ch], address))
         return "suppressed";
-    if (g->cap_n[ch]) {
+    if (g->cap_n[ch] && !transactional) {
         int64_t n = 0;
         if (!store_message_count(s, p->id, names[ch], now - g->cap_ms[ch], &n) &&
             n >= g->cap_n[ch])
@@ -283,31 +285,40 @@ static bool quiet_now(struct sc_engine *g, const struct sg_prof *p, int64_t now,
  * A send step. *status: the message's status, which is the step's outcome;
  * *later > 0 when quiet hours hold the message back until then (no step).
  */
-static int do_send(struct sc_engine *g, struct store *s, const struct sc_node *n,
-                   struct sc_run *r, const struct sg_prof *p, int64_t now, const char **status,
-                   int64_t *later, struct errbuf *e)
+/*
+ * One message to one profile, as a scenario's send step and a transactional
+ * send (POST /api/v1/messages) both make it: address, consent (unless
+ * transactional), suppression, cap, render, record. r: the run (its id and
+ * step key the message), or a run-less struct for a transactional send.
+ * *status: the message's status; *later > 0 when quiet hours hold it back
+ * (nothing recorded). *id: the message's id.
+ */
+static int send_message(struct sc_engine *g, struct store *s, const char *channel,
+                        const char *template_name, struct sc_run *r, const struct sg_prof *p,
+                        bool transactional, int64_t now, const char **status, int64_t *later,
+                        int64_t *id, struct errbuf *e)
 {
     *later = 0;
-    int ch = sc_channel_index(n->channel);
+    int ch = sc_channel_index(channel);
     if (ch < 0)
-        BUG("channel \"%s\" passed validation", n->channel);
-    if (ch != SC_CH_OUTBOX && quiet_now(g, p, now, later))
+        BUG("channel \"%s\" passed validation", channel);
+    if (!transactional && ch != SC_CH_OUTBOX && quiet_now(g, p, now, later))
         return 0;
     char *address = address_of(ch, p);
     const char *stop = NULL;
     if (!address && (ch == SC_CH_EMAIL || ch == SC_CH_SMS || ch == SC_CH_LETTER || ch == SC_CH_CALL))
         stop = "no_address"; /* push, wallet and in-app reach the app, not an address */
     if (!stop)
-        stop = may_send(g, s, ch, p, address, now);
+        stop = may_send(g, s, ch, p, address, transactional, now);
     struct store_message m = {
         .profile_id = p->id, .run_id = r->id, .step = r->seq + 1, .scenario_id = r->scenario_id,
-        .channel = n->channel, .template_name = n->template_name, .address = address,
+        .channel = channel, .template_name = template_name, .address = address,
         .created_at = now,
     };
     char *subject = NULL, *body = NULL, *html = NULL;
     int rc = 0;
     if (!stop) {
-        struct sc_template *t = sc_template(g, s, n->template_name);
+        struct sc_template *t = sc_template(g, s, template_name);
         if (!t || t->error) {
             stop = "template_error";
         } else {
@@ -343,15 +354,59 @@ static int do_send(struct sc_engine *g, struct store *s, const struct sc_node *n
     if (rc == ERR_DUPLICATE)
         BUG("run %lld step %lld sent twice", (long long)r->id, (long long)m.step);
     if (rc)
-        rc = err_set(e, rc, "run %lld: recording the message: %s", (long long)r->id,
-                     store_last_error(s));
+        rc = err_set(e, rc, "recording the message: %s", store_last_error(s));
     else if (!stop)
         g->st->messages++;
     *status = stop ? stop : "sent";
+    if (id)
+        *id = m.id;
     free(address);
     free(subject);
     free(body);
     free(html);
+    return rc;
+}
+
+static int do_send(struct sc_engine *g, struct store *s, const struct sc_node *n,
+                   struct sc_run *r, const struct sg_prof *p, int64_t now, const char **status,
+                   int64_t *later, struct errbuf *e)
+{
+    return send_message(g, s, n->channel, n->template_name, r, p, false, now, status, later,
+                        NULL, e);
+}
+
+int sc_send_now(struct sc_engine *g, struct store *s, int64_t profile_id, const char *channel,
+                const char *template_name, const json_t *data, bool transactional, int64_t now,
+                int64_t *message_id, const char **status, struct errbuf *e)
+{
+    if (sc_channel_index(channel) < 0)
+        return err_field(e, ERR_INVALID, "channel",
+                         "channel \"%s\" is not one of email, sms, push, letter, call, wallet, "
+                         "in_app, outbox",
+                         channel);
+    struct sc_template *t = sc_template(g, s, template_name);
+    if (!t)
+        return err_field(e, ERR_INVALID, "template", "no template is named \"%s\"",
+                         template_name);
+    if (t->channel && strcmp(channel, "outbox") && strcmp(t->channel, channel))
+        return err_field(e, ERR_INVALID, "template", "template \"%s\" is for %s, not %s",
+                         template_name, t->channel, channel);
+    int64_t slot = sg_world_slot_of(sg_engine_world(g->sg), profile_id);
+    const struct sg_prof *p = slot >= 0 ? sg_world_prof(sg_engine_world(g->sg), (uint32_t)slot)
+                                        : NULL;
+    if (!p || !p->live)
+        return err_field(e, ERR_NOT_FOUND, "profile_id", "no live profile has the id %lld",
+                         (long long)profile_id);
+    static struct sc_tick none;
+    struct sc_tick *saved = g->st;
+    g->st = &none;
+    struct sc_run r = {.payload = (json_t *)data, .scenario_name = "transactional"};
+    int64_t later;
+    int rc = send_message(g, s, channel, template_name, &r, p, transactional, now, status, &later,
+                          message_id, e);
+    g->st = saved;
+    if (!rc && !strcmp(*status, "sent")) /* the message's own status: on its way, or kept */
+        *status = sc_channel_index(channel) == SC_CH_EMAIL && g->email_on ? "queued" : "stored";
     return rc;
 }
 

@@ -422,6 +422,14 @@ static const char m006[] =
     "CREATE UNIQUE INDEX messages_run_step ON messages(run_id, step) WHERE run_id IS NOT NULL;"
     /* what a dispatcher sends (webhooks now, channels with a provider in issue 7) */
     "CREATE INDEX messages_queued ON messages(next_attempt_at) WHERE status = 'queued';"
+    /* every status a message had, with when and why: GET /api/v1/messages/{id} */
+    "CREATE TABLE message_events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  message_id INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  detail TEXT,"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX message_events_message ON message_events(message_id, id);"
     "CREATE INDEX messages_profile ON messages(profile_id, channel, created_at);"
     "CREATE TABLE tasks ("
     "  id INTEGER PRIMARY KEY,"

@@ -941,6 +941,9 @@ struct store_message {
 /* Record a message; sets m->id. ERR_DUPLICATE when the run's step has one already. */
 int store_message_insert(struct store *s, struct store_message *m);
 
+/* A message with its status history [{status, detail, at}]. ERR_NOT_FOUND. Caller decrefs. */
+int store_message_get(struct store *s, int64_t id, json_t **out);
+
 /* Messages on a channel to a profile since a time, with a status that counts as sent. */
 int store_message_count(struct store *s, int64_t profile_id, const char *channel, int64_t since,
                         int64_t *n);

@@ -553,6 +553,61 @@ static const char SQL_MSG_INSERT[] =
     " address, subject, body, html, next_attempt_at, created_at, updated_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12,"
     " CASE WHEN ?7 = 'queued' THEN ?11 END, ?11, ?11)";
+static const char SQL_MSG_EVENT[] =
+    "INSERT INTO message_events(message_id, status, detail, at) VALUES (?1, ?2, ?3, ?4)";
+static const char SQL_MSG_GET[] =
+    "SELECT id, profile_id, channel, template, run_id, step, scenario_id, status, address,"
+    " subject, body, html, created_at, attempts, last_error FROM messages WHERE id = ?1";
+static const char SQL_MSG_HISTORY[] =
+    "SELECT status, detail, at FROM message_events WHERE message_id = ?1 ORDER BY id";
+
+static int message_event(struct store *s, int64_t id, const char *status, const char *detail,
+                         int64_t at)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_MSG_EVENT);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    store_bind_text(st, 3, detail);
+    sqlite3_bind_int64(st, 4, at);
+    return step_write(s, st);
+}
+
+int store_message_get(struct store *s, int64_t id, json_t **out)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_MSG_GET);
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    *out = NULL;
+    if (rc == SQLITE_ROW) {
+        json_t *o = json_object();
+        static const char *const keys[] = {"id",      "profile_id", "channel", "template",
+                                           "run_id",  "step",       "scenario_id", "status",
+                                           "address", "subject",    "body",    "html"};
+        for (int i = 0; i < 12; i++)
+            store_json_set_col(o, keys[i], st, i);
+        store_json_set_timecol(o, "created_at", st, 12);
+        store_json_set_col(o, "attempts", st, 13);
+        store_json_set_col(o, "last_error", st, 14);
+        *out = o;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+    json_t *hist = json_array();
+    st = store_stmt(s, SQL_MSG_HISTORY);
+    sqlite3_bind_int64(st, 1, id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *h = json_object();
+        store_json_set_col(h, "status", st, 0);
+        store_json_set_col(h, "detail", st, 1);
+        store_json_set_timecol(h, "at", st, 2);
+        json_array_append_new(hist, h);
+    }
+    sqlite3_reset(st);
+    json_object_set_new(*out, "history", hist);
+    return 0;
+}
+
 static const char SQL_MSG_DUE[] =
     "SELECT id, coalesce(run_id, 0), coalesce(step, 0), address, subject, body, attempts,"
     " profile_id, html"
@@ -592,7 +647,7 @@ int store_message_insert(struct store *s, struct store_message *m)
         return ERR_DUPLICATE;
     if (!rc)
         m->id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    return rc ? rc : message_event(s, m->id, m->status, NULL, m->created_at);
 }
 
 int store_message_count(struct store *s, int64_t profile_id, const char *channel, int64_t since,
@@ -666,7 +721,10 @@ int store_message_result(struct store *s, int64_t id, const char *status, int at
     bind_opt_i64(st, 4, next_attempt_at);
     store_bind_text(st, 5, error);
     sqlite3_bind_int64(st, 6, now);
-    return step_write(s, st);
+    int rc = step_write(s, st);
+    if (!rc && !sqlite3_changes(s->db))
+        return 0; /* no longer queued: nothing happened */
+    return rc ? rc : message_event(s, id, status, error, now);
 }
 
 static const char SQL_SUPPRESS[] =
