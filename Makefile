@@ -149,6 +149,7 @@ bench: rondo
 	@bench/identity.sh
 	@bench/segment.sh
 	@bench/scenario.sh
+	@bench/email.sh
 
 # ---- running ---------------------------------------------------------------
 

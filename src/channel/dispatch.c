@@ -192,7 +192,7 @@ static void send_one(struct dispatch *d, const struct item *it)
 
 /* ---- e-mails, a batch at a time ---------------------------------------------------------- */
 
-#define EMAIL_BATCH 1000
+#define EMAIL_BATCH 2000
 
 struct email_batch {
     struct writer_job job; /* first */
@@ -262,39 +262,85 @@ static void email_done(struct writer_job *job, int rc, const struct errbuf *e)
     pthread_mutex_unlock(&b->d->mu);
 }
 
-/* One batch of due e-mails sent and recorded; returns how many there were. */
-static size_t email_round(struct dispatch *d)
+static void email_batch_free(struct email_batch *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n; i++) {
+        free(b->v[i].to);
+        free(b->v[i].subject);
+        free(b->v[i].text);
+        free(b->v[i].html);
+    }
+    free(b->v);
+    free(b);
+}
+
+/* Wait until the batch's outcomes are committed, then free it. Accepts NULL. */
+static void email_batch_wait(struct dispatch *d, struct email_batch *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&d->mu);
+    while (!b->done)
+        pthread_cond_wait(&d->cv, &d->mu);
+    pthread_mutex_unlock(&d->mu);
+    email_batch_free(b);
+}
+
+struct due_scan {
+    struct email_batch *b;
+    const struct email_batch *recording; /* its messages are still queued until it commits */
+};
+
+static int on_email_due_skip(void *ctx, const struct store_queued *q)
+{
+    struct due_scan *x = ctx;
+    const struct email_batch *r = x->recording;
+    for (size_t i = 0; r && i < r->n; i++)
+        if (r->v[i].id == q->id)
+            return 0;
+    if (x->b->n == EMAIL_BATCH)
+        return 0;
+    return on_email_due(x->b, q);
+}
+
+/*
+ * One batch of due e-mails sent, its outcomes handed to the writer without
+ * waiting: the next batch is sent while this one commits (*recording: the
+ * batch being recorded, waited for before the next is handed over).
+ * Returns how many were sent.
+ */
+static size_t email_round(struct dispatch *d, struct email_batch **recording)
 {
     struct email_cfg cfg;
-    struct email_batch b = {.d = d};
+    struct email_batch *b = xcalloc(1, sizeof(*b));
+    b->d = d;
     struct store *s = store_pool_get(d->readers);
     bool on = email_cfg_load(s, &cfg);
     if (on) {
-        b.v = xcalloc(EMAIL_BATCH, sizeof(*b.v));
-        store_messages_due(s, "email", clock_now(), EMAIL_BATCH, on_email_due, &b);
+        b->v = xcalloc(EMAIL_BATCH, sizeof(*b->v));
+        struct due_scan x = {b, *recording};
+        int extra = *recording ? (int)(*recording)->n : 0;
+        store_messages_due(s, "email", clock_now(), EMAIL_BATCH + extra, on_email_due_skip, &x);
     }
     store_pool_put(d->readers, s);
-    if (!on || !b.n) {
-        free(b.v);
+    if (!on || !b->n) {
+        email_batch_free(b);
+        email_batch_wait(d, *recording);
+        *recording = NULL;
         return 0;
     }
-    email_send_all(d->email, &cfg, b.v, b.n, clock_now());
-    b.job.apply = email_apply;
-    b.job.done = email_done;
-    if (!writer_submit(d->writer, &b.job)) {
-        pthread_mutex_lock(&d->mu);
-        while (!b.done)
-            pthread_cond_wait(&d->cv, &d->mu);
-        pthread_mutex_unlock(&d->mu);
-    }
-    size_t n = b.n;
-    for (size_t i = 0; i < n; i++) {
-        free(b.v[i].to);
-        free(b.v[i].subject);
-        free(b.v[i].text);
-        free(b.v[i].html);
-    }
-    free(b.v);
+    email_send_all(d->email, &cfg, b->v, b->n, clock_now());
+    email_batch_wait(d, *recording); /* the one before: committed before this one goes */
+    *recording = NULL;
+    b->job.apply = email_apply;
+    b->job.done = email_done;
+    size_t n = b->n;
+    if (writer_submit(d->writer, &b->job))
+        email_batch_free(b); /* shutting down: they are sent again at the next start */
+    else
+        *recording = b;
     return n;
 }
 
@@ -323,12 +369,15 @@ static void *dispatch_main(void *arg)
 {
     struct dispatch *d = arg;
     bool busy = false;
+    struct email_batch *recording = NULL;
     for (;;) {
         pthread_mutex_lock(&d->mu);
         if (!d->stop && !busy) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += 1;
+            until.tv_nsec += 200 * 1000000L; /* queued work is looked for five times a second */
+            until.tv_sec += until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
             pthread_cond_timedwait(&d->cv, &d->mu, &until);
         }
         bool stop = d->stop;
@@ -349,8 +398,9 @@ static void *dispatch_main(void *arg)
             free(x.v[i].secret_name);
             free(x.v[i].body);
         }
-        busy = email_round(d) == EMAIL_BATCH; /* a full batch: more may wait */
+        busy = email_round(d, &recording) > 0; /* more may wait: look again at once */
     }
+    email_batch_wait(d, recording);
     return NULL;
 }
 

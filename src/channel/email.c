@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,19 +251,21 @@ static void send_one(struct email_sender *x, CURL *c, const struct email_cfg *cf
 
 /* ---- many at once ------------------------------------------------------------------- */
 
+/* One connection's share: it takes the next unsent job until none is left (no straggler waits). */
 struct slice {
     struct email_sender *x;
     const struct email_cfg *cfg;
     CURL *c;
     struct email_job *jobs;
-    size_t from, to;
+    size_t n;
+    atomic_size_t *next;
     int64_t now;
 };
 
 static void *slice_main(void *arg)
 {
     struct slice *sl = arg;
-    for (size_t i = sl->from; i < sl->to; i++)
+    for (size_t i = atomic_fetch_add(sl->next, 1); i < sl->n; i = atomic_fetch_add(sl->next, 1))
         send_one(sl->x, sl->c, sl->cfg, &sl->jobs[i], sl->now);
     return NULL;
 }
@@ -283,10 +286,11 @@ void email_send_all(struct email_sender *x, const struct email_cfg *cfg, struct 
         k = n;
     struct slice sl[EMAIL_MAX_CONNECTIONS];
     pthread_t th[EMAIL_MAX_CONNECTIONS];
+    atomic_size_t next = 0;
     for (size_t i = 0; i < k; i++) {
         if (!x->slots[i])
             x->slots[i] = curl_easy_init();
-        sl[i] = (struct slice){x, cfg, x->slots[i], jobs, n * i / k, n * (i + 1) / k, now};
+        sl[i] = (struct slice){x, cfg, x->slots[i], jobs, n, &next, now};
     }
     bool started[EMAIL_MAX_CONNECTIONS] = {false};
     for (size_t i = 1; i < k; i++)
