@@ -241,12 +241,22 @@ static void send_one(struct email_sender *x, CURL *c, const struct email_cfg *cf
     char why[300];
     snprintf(why, sizeof why, "%s%s(SMTP %ld)", errbuf[0] ? errbuf : curl_easy_strerror(cc),
              errbuf[0] || cc ? " " : "", code);
+    /*
+     * Only the recipient's refusal (RCPT 5xx) is a hard bounce of the address.
+     * A 5xx at MAIL FROM or at login is the sender's or the setup's problem:
+     * tried again later, never a reason to suppress anyone. A 5xx after DATA
+     * refuses this message (its content), not the address.
+     */
+    bool at_rcpt = strstr(errbuf, "RCPT failed") != NULL;
+    bool at_data = strstr(errbuf, "DATA failed") != NULL;
     if (cc == CURLE_OK)
         outcome(j, "sent", NULL, now);
-    else if (code >= 500 && code < 600)
+    else if (code >= 500 && code < 600 && at_rcpt)
         outcome(j, "bounced", why, now);
+    else if (code >= 500 && code < 600 && at_data)
+        outcome(j, "failed", why, now);
     else
-        outcome(j, "queued", why, now); /* 4xx, or the connection: later */
+        outcome(j, "queued", why, now); /* 4xx, a login or sender refusal, the connection */
 }
 
 /* ---- many at once ------------------------------------------------------------------- */

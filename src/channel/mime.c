@@ -49,23 +49,36 @@ static int utf8_len(unsigned char c)
     return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
 }
 
+/* Printable ASCII that a mail client would not read as an encoded word, and that fits. */
+static bool plain_ok(const char *s, int used)
+{
+    return printable_ascii(s) && !strstr(s, "=?") && (int)strlen(s) + used <= 78;
+}
+
 int mime_encode_words(struct buf *out, const char *s, int used)
 {
-    if (printable_ascii(s))
+    if (plain_ok(s, used))
         return buf_adds(out, s);
-    /* 36 bytes make 48 of base64: a word of 60, a line of at most used + 60 */
-    const size_t chunk = 36;
-    (void)used;
+    /* 36 bytes make 48 of base64: a word of 60; the first shorter when the line is in use */
+    const size_t full = 36;
     size_t n = strlen(s), i = 0;
     int rc = 0;
     bool first = true;
     while (!rc && i < n) {
         size_t take = 0;
+        /* the first word shares its line with "Name: ": 78 - used - 12, in base64's 3:4 */
+        size_t chunk = full;
+        if (first && used > 6) {
+            int room = (78 - used - 12) / 4 * 3;
+            chunk = room > (int)full ? full : room < 4 ? 4 : (size_t)room;
+        }
         while (i + take < n) {
-            int l = utf8_len((unsigned char)s[i + take]);
-            if (take + (size_t)l > chunk)
+            size_t l = (size_t)utf8_len((unsigned char)s[i + take]);
+            if (i + take + l > n) /* a cut-off character at the end: its bytes, no further */
+                l = n - i - take;
+            if (take + l > chunk)
                 break;
-            take += (size_t)l;
+            take += l;
         }
         if (!take) /* a sequence longer than the chunk cannot happen; take a byte */
             take = 1;
@@ -114,10 +127,11 @@ static int header_addr(struct buf *out, const char *header, const char *name, co
                 buf_addch(out, *p);
             }
             buf_addch(out, '"');
-        } else {
+            rc = buf_addf(out, " <%s>\r\n", addr);
+        } else { /* encoded words: the address on a line of its own */
             mime_encode_words(out, name, (int)strlen(header) + 2);
+            rc = buf_addf(out, "\r\n <%s>\r\n", addr);
         }
-        rc = buf_addf(out, " <%s>\r\n", addr);
     } else {
         rc = buf_addf(out, "%s\r\n", addr);
     }
@@ -171,8 +185,12 @@ int mime_build(const struct mime_msg *m, struct buf *out, struct errbuf *e)
         return err_field(e, ERR_INVALID, "text", "an e-mail needs a text part");
     if (has_break(m->message_id) || !m->message_id || m->message_id[0] != '<')
         return err_field(e, ERR_INVALID, "Message-ID", "the Message-ID is \"<id@domain>\"");
+    /* RFC 8058 wants https; a server on this machine (tests) may be plain http */
+    bool local = m->unsubscribe_url && (!strncmp(m->unsubscribe_url, "http://127.0.0.1", 16) ||
+                                         !strncmp(m->unsubscribe_url, "http://localhost", 16));
     if (m->unsubscribe_url &&
-        (has_break(m->unsubscribe_url) || strncmp(m->unsubscribe_url, "https://", 8) ||
+        (has_break(m->unsubscribe_url) ||
+         (strncmp(m->unsubscribe_url, "https://", 8) && !local) ||
          strpbrk(m->unsubscribe_url, " <>")))
         return err_field(e, ERR_INVALID, "List-Unsubscribe",
                          "the unsubscribe link is an https URL without spaces or <>");
@@ -197,8 +215,8 @@ int mime_build(const struct mime_msg *m, struct buf *out, struct errbuf *e)
                       "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
         return qp(out, m->text);
     }
-    unsigned char raw[12];
-    char boundary[40], hex[25];
+    unsigned char raw[8]; /* 16 hex digits: the Content-Type line stays under 78 */
+    char boundary[40], hex[17];
     randombytes_buf(raw, sizeof raw);
     sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
     snprintf(boundary, sizeof boundary, "=_rondo_%s", hex); /* "=_" never occurs in QP text */

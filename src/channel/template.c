@@ -1452,3 +1452,20 @@ int tpl_text_from_html(const char *html, struct buf *out)
     }
     return h.rc;
 }
+
+int tpl_check_part(const char *name, const char *part, const char *text, struct errbuf *e)
+{
+    if (!text)
+        return 0;
+    /* a subject is one header line: a line break in its text could never be sent */
+    if (!strcmp(part, "subject") && strpbrk(text, "\r\n"))
+        return err_field(e, ERR_INVALID, part, "template \"%s\": the subject is one line", name);
+    struct tpl *t = NULL;
+    char what[300];
+    snprintf(what, sizeof what, "%s (%s)", name, part);
+    int rc = tpl_compile(what, text, &t, e);
+    tpl_free(t);
+    if (rc)
+        snprintf(e->field, sizeof e->field, "%s", part);
+    return rc;
+}

@@ -68,6 +68,13 @@ int tpl_render(const struct tpl *t, const json_t *data, const struct tpl_opts *o
 void tpl_free(struct tpl *t);
 
 /*
+ * Whether one part of a message template ("subject", "body", "html") is
+ * fit to save: it compiles, and a subject holds no line break. ERR_INVALID
+ * with e->field the part. NULL text is fine (an absent part).
+ */
+int tpl_check_part(const char *name, const char *part, const char *text, struct errbuf *e);
+
+/*
  * Call fn once for each distinct path the template reads from the top of the
  * data ("profile.first_name", "event", "items"), in order of first use:
  * variable and section names outside any {{#section}} (inside an inverted

@@ -27,14 +27,8 @@ static void usage(FILE *f)
 
 static int compile_check(const char *name, const char *part, const char *text)
 {
-    if (!text)
-        return 0;
-    struct tpl *t = NULL;
     struct errbuf e = {{0}, {0}};
-    char what[300];
-    snprintf(what, sizeof what, "%s (%s)", name, part);
-    int rc = tpl_compile(what, text, &t, &e);
-    tpl_free(t);
+    int rc = tpl_check_part(name, part, text, &e);
     if (rc)
         fprintf(stderr, "rondo template put: %s\n", e.msg);
     return rc;

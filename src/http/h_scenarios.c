@@ -702,14 +702,8 @@ static int template_name(struct request *r, const char **name)
 /* Compile one part to find its errors; -1 when a reply was given. */
 static int compile_part(struct request *r, const char *name, const char *part, const char *text)
 {
-    if (!text)
-        return 0;
-    struct tpl *t = NULL;
     struct errbuf e = {{0}, {0}};
-    char what[300];
-    snprintf(what, sizeof what, "%s (%s)", name, part);
-    int rc = tpl_compile(what, text, &t, &e);
-    tpl_free(t);
+    int rc = tpl_check_part(name, part, text, &e);
     if (rc) {
         http_reply_error(r, rc, 0, part, "%s", e.msg);
         return -1;
