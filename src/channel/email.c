@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/xalloc.h"
 #include "channel/mime.h"
+#include "channel/track.h"
 #include "store/store.h"
 
 struct email_sender {
@@ -197,14 +198,20 @@ static void send_one(struct email_sender *x, CURL *c, const struct email_cfg *cf
         email_unsub_token(cfg->secret, j->id, token, sizeof token);
         snprintf(unsub, sizeof unsub, "%s/u/%s", cfg->public_url, token);
     }
+    struct buf html; /* with the open pixel and tracked links, when links can be tracked */
+    buf_init(&html, 16u << 20);
+    if (with_unsub && j->html)
+        track_html(j->html, cfg->public_url, cfg->secret, j->id, &html);
     struct mime_msg m = {
         .from_name = cfg->from_name, .from_addr = cfg->from_addr, .to_addr = j->to,
         .subject = j->subject ? j->subject : "", .text = j->text ? j->text : "",
-        .html = j->html, .message_id = mid, .unsubscribe_url = with_unsub ? unsub : NULL,
-        .date_ms = now,
+        .html = html.len ? html.ptr : j->html, .message_id = mid,
+        .unsubscribe_url = with_unsub ? unsub : NULL, .date_ms = now,
     };
     struct errbuf e = {{0}, {0}};
-    if (mime_build(&m, &msg, &e)) {
+    int built = mime_build(&m, &msg, &e);
+    buf_release(&html);
+    if (built) {
         outcome(j, "failed", e.msg, now); /* a header that would carry a line break: never sent */
         buf_release(&msg);
         return;

@@ -24,6 +24,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "channel/email.h"
+#include "channel/track.h"
 #include "scenario/engine.h"
 #include "scenario/live.h"
 #include "http/http.h"
@@ -230,4 +231,112 @@ void h_message_get(struct request *r)
         http_reply_error(r, rc, 0, NULL, "reading the message failed");
     else
         http_reply_json(r, 200, m);
+}
+
+/* ---- opens and clicks: GET /o/{token}, GET /c/{token}?u=URL (no key) --------------- */
+
+struct track_job {
+    struct writer_job job; /* first */
+    struct request *r;
+    int64_t message_id;
+    bool click;
+    char *url, *agent;
+};
+
+static int track_apply(struct store *s, struct writer_job *job, struct errbuf *e)
+{
+    struct track_job *j = (struct track_job *)job;
+    int64_t profile_id, sent_at, now = clock_now();
+    int rc = store_message_sent_at(s, j->message_id, &profile_id, &sent_at);
+    if (rc)
+        return err_set(e, rc, "the message of this link is gone");
+    const char *why = track_filter(j->agent, j->click, now, sent_at);
+    char what[32], detail[700];
+    snprintf(what, sizeof what, "%s%s", j->click ? "clicked" : "opened", why ? "_filtered" : "");
+    snprintf(detail, sizeof detail, "%s%s%s", why ? why : "", why && j->url ? ": " : "",
+             j->url ? j->url : "");
+    rc = store_message_note(s, j->message_id, what, detail[0] ? detail : NULL, now);
+    if (rc || why) /* a scanner's: kept in the history, not counted */
+        return rc;
+    int64_t survivor = profile_id;
+    if (store_profile_resolve(s, profile_id, &survivor))
+        survivor = profile_id;
+    json_t *props = json_pack("{s:I, s:s*}", "message_id", (json_int_t)j->message_id, "url",
+                              j->url);
+    char *text = json_dumps(props, JSON_COMPACT);
+    json_decref(props);
+    struct store_event ev = {.profile_id = survivor, .source = "rondo", .type = "track",
+                             .name = j->click ? "Email Link Clicked" : "Email Opened",
+                             .properties = text, .ts = now, .received_at = now};
+    rc = store_event_add(s, &ev);
+    free(text);
+    return rc;
+}
+
+/* A transparent 1×1 GIF. */
+static const unsigned char PIXEL[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00,
+                                      0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x21,
+                                      0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00,
+                                      0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44,
+                                      0x01, 0x00, 0x3b};
+
+static void track_done(struct writer_job *job, int rc, const struct errbuf *e)
+{
+    struct track_job *j = (struct track_job *)job;
+    struct request *r = j->r;
+    if (rc)
+        log_warn("tracking message %lld: %s", (long long)j->message_id, e->msg);
+    /* the reader gets the pixel or the page whatever the record did */
+    if (j->click)
+        http_reply_redirect(r, j->url);
+    else
+        http_reply_text(r, 200, "image/gif", (const char *)PIXEL, sizeof PIXEL);
+    free(j->url);
+    free(j->agent);
+    free(j);
+    http_resume(r);
+}
+
+static void track(struct request *r, bool click)
+{
+    const char *url = click ? http_query(r, "u") : NULL;
+    struct store *s = store_pool_get(r->srv->readers);
+    char *secret = NULL;
+    int64_t id = -1;
+    if (strlen(r->params[0]) < TOKEN_MAX && (!click || url) &&
+        !store_setting_get(s, "unsubscribe_secret", &secret))
+        id = track_check(secret, r->params[0], url);
+    store_pool_put(r->srv->readers, s);
+    free(secret);
+    if (id < 0) {
+        http_page_notice(r, 404, "Unknown link", "This link is not valid.");
+        return;
+    }
+    struct track_job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        http_page_notice(r, 503, "Please try again", "Out of memory.");
+        return;
+    }
+    const char *agent = http_header(r, "User-Agent");
+    j->r = r;
+    j->message_id = id;
+    j->click = click;
+    j->url = url ? strdup(url) : NULL;
+    j->agent = agent ? strdup(agent) : NULL;
+    j->job.apply = track_apply;
+    j->job.done = track_done;
+    http_defer(r);
+    if (writer_submit(r->srv->writer, &j->job)) {
+        j->job.done(&j->job, ERR_BUSY, &(struct errbuf){"shutting down", ""});
+    }
+}
+
+void h_track_open(struct request *r)
+{
+    track(r, false);
+}
+
+void h_track_click(struct request *r)
+{
+    track(r, true);
 }

@@ -72,6 +72,7 @@ struct request {
     /* the reply */
     int status;
     const char *content_type;
+    const char *location; /* a redirect's target (http_reply_redirect), in the arena */
     struct buf reply;
     struct http_stream *stream; /* a body made while it is sent; private to server.c */
 
@@ -110,6 +111,9 @@ void http_reply_error(struct request *r, int rc, int status, const char *field, 
 void http_reply_errbuf(struct request *r, int rc, const struct errbuf *e);
 
 /* Reply with text of a content type. */
+/* 302 to url (no line breaks: else a 400). */
+void http_reply_redirect(struct request *r, const char *url);
+
 void http_reply_text(struct request *r, int status, const char *content_type, const char *text,
                      size_t len);
 
@@ -173,6 +177,8 @@ void h_unsubscribe_page(struct request *r);
 void h_unsubscribe(struct request *r);
 void h_message_send(struct request *r);
 void h_message_get(struct request *r);
+void h_track_open(struct request *r);
+void h_track_click(struct request *r);
 void h_profile_erase(struct request *r);
 void h_profile_search(struct request *r);
 void h_consent_put(struct request *r);

@@ -110,6 +110,8 @@ static const struct route routes[] = {
     {"GET", "/t/{token}", RT_TASK_LINK, h_task_page, 0},
     {"GET", "/u/{token}", RT_UNSUBSCRIBE, h_unsubscribe_page, 0},
     {"POST", "/u/{token}", RT_UNSUBSCRIBE, h_unsubscribe, 4096},
+    {"GET", "/o/{token}", RT_TRACK_OPEN, h_track_open, 0},
+    {"GET", "/c/{token}", RT_TRACK_CLICK, h_track_click, 0},
     {"POST", "/t/{token}", RT_TASK_LINK, h_task_resolve, 4096},
     {"GET", "/api/v1/clock", RT_API_CLOCK, h_clock_get, 0},
     {"POST", "/api/v1/clock/advance", RT_API_CLOCK_ADVANCE, h_clock_advance, 1024},
@@ -160,6 +162,16 @@ static const struct route *route_find(struct request *r)
 }
 
 /* ---- replies ------------------------------------------------------------- */
+
+void http_reply_redirect(struct request *r, const char *url)
+{
+    if (!url || strpbrk(url, "\r\n")) {
+        http_reply_error(r, ERR_INVALID, 400, "u", "not a link this server can lead to");
+        return;
+    }
+    r->location = arena_strdup(&r->arena, url);
+    http_reply_text(r, 302, "text/plain; charset=utf-8", "", 0);
+}
 
 void http_reply_text(struct request *r, int status, const char *content_type, const char *text,
                      size_t len)
@@ -330,6 +342,8 @@ static enum MHD_Result send_reply(struct request *r)
     }
     MHD_add_response_header(resp, "Content-Type",
                             r->content_type ? r->content_type : "application/json");
+    if (r->location)
+        MHD_add_response_header(resp, "Location", r->location);
     if (r->cors) {
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
         MHD_add_response_header(resp, "Access-Control-Allow-Methods", "POST, OPTIONS");

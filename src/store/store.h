@@ -941,6 +941,13 @@ struct store_message {
 /* Record a message; sets m->id. ERR_DUPLICATE when the run's step has one already. */
 int store_message_insert(struct store *s, struct store_message *m);
 
+/* A message's profile, and when it was sent (0: not yet). ERR_NOT_FOUND. */
+int store_message_sent_at(struct store *s, int64_t id, int64_t *profile_id, int64_t *sent_at);
+
+/* Add to a message's history without changing its status (an open, a click). */
+int store_message_note(struct store *s, int64_t id, const char *what, const char *detail,
+                       int64_t at);
+
 /* A message with its status history [{status, detail, at}]. ERR_NOT_FOUND. Caller decrefs. */
 int store_message_get(struct store *s, int64_t id, json_t **out);
 

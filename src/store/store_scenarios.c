@@ -572,6 +572,29 @@ static int message_event(struct store *s, int64_t id, const char *status, const 
     return step_write(s, st);
 }
 
+static const char SQL_MSG_SENT_AT[] =
+    "SELECT m.profile_id, coalesce((SELECT min(at) FROM message_events e"
+    " WHERE e.message_id = m.id AND e.status = 'sent'), 0) FROM messages m WHERE m.id = ?1";
+
+int store_message_sent_at(struct store *s, int64_t id, int64_t *profile_id, int64_t *sent_at)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_MSG_SENT_AT);
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *profile_id = sqlite3_column_int64(st, 0);
+        *sent_at = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+}
+
+int store_message_note(struct store *s, int64_t id, const char *what, const char *detail,
+                       int64_t at)
+{
+    return message_event(s, id, what, detail, at);
+}
+
 int store_message_get(struct store *s, int64_t id, json_t **out)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_MSG_GET);

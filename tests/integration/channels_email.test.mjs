@@ -300,7 +300,13 @@ test('a scenario sends personalised e-mails through SMTP to the people with an o
     assert.ok(parsed.text.includes(`für dich, ${p.first}, mit 20 % Rabatt`), parsed.text);
     assert.ok(!/<[a-z]/.test(parsed.text), 'the text part holds no markup');
     assert.ok(parsed.html.includes(`<h1>Hallo ${p.first}!</h1>`), `the html part: ${parsed.html}`);
-    assert.ok(parsed.html.includes('<a href="https://shop.example/sale">Zum Sale</a>'), parsed.html);
+    // the link goes through the click tracker, signed for this URL; the open pixel at the end
+    const tracked = /<a href="https:\/\/shop\.example\/c\/([0-9]+\.[0-9a-f]+)\?u=https%3A%2F%2Fshop\.example%2Fsale">Zum Sale<\/a>/.exec(parsed.html);
+    assert.ok(tracked, parsed.html);
+    const pixel = /<img src="https:\/\/shop\.example\/o\/([0-9]+\.[0-9a-f]+)" width="1" height="1"/.exec(parsed.html);
+    assert.ok(pixel, parsed.html);
+    p.click = `/c/${tracked[1]}?u=${encodeURIComponent('https://shop.example/sale')}`;
+    p.pixel = `/o/${pixel[1]}`;
 
     assert.equal(parsed.messageId, `<rondo.${p.message.id}.${p.id}@shop.example>`);
     assert.match(message, /^Date: [A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$/m);
@@ -319,6 +325,50 @@ test('a scenario sends personalised e-mails through SMTP to the people with an o
   }
   assert.equal(received.filter((m) => m.envelope.rcpt.includes(`<${people.bert.email}>`)).length, 0,
     'nothing for the person without an opt-in');
+});
+
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+const historyOf = async (m) => (await ok(`/api/v1/messages/${m.id}`)).history;
+const eventsOf = async (p, name) => (await srv.profile(p.id)).events.filter((e) => e.name === name);
+
+test('opens and clicks: counted for a person, kept but not counted for scanners, clicks too soon after delivery and tampered links', { timeout: 60_000 }, async () => {
+  const { zoe } = people;
+  const get = (path, ua) => srv.request('GET', path, { headers: { 'user-agent': ua } });
+  // a scanner fetches the pixel and follows the link at once
+  let r = await get(zoe.pixel, 'Mimecast URL Protect');
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'image/gif');
+  r = await get(zoe.click, BROWSER); // within 10 s of delivery: a scanner following every link
+  assert.equal(r.status, 302);
+  assert.equal(r.headers.get('location'), 'https://shop.example/sale', 'the redirect goes where the e-mail pointed');
+  let h = await historyOf(zoe.message);
+  assert.ok(h.some((x) => x.status === 'opened_filtered' && /^scanner/.test(x.detail)), JSON.stringify(h));
+  assert.ok(h.some((x) => x.status === 'clicked_filtered' && /^too fast/.test(x.detail)), JSON.stringify(h));
+  assert.equal((await eventsOf(zoe, 'Email Opened')).length, 0, 'not counted');
+  assert.equal((await eventsOf(zoe, 'Email Link Clicked')).length, 0, 'not counted');
+
+  // the person, a minute later
+  assert.equal((await srv.api('/api/v1/clock/advance', { method: 'POST', body: { by: '1m' } })).status, 200);
+  assert.equal((await get(zoe.pixel, BROWSER)).status, 200);
+  r = await get(zoe.click, BROWSER);
+  assert.equal(r.status, 302);
+  h = await historyOf(zoe.message);
+  assert.ok(h.some((x) => x.status === 'opened'), JSON.stringify(h));
+  assert.ok(h.some((x) => x.status === 'clicked' && x.detail === 'https://shop.example/sale'), JSON.stringify(h));
+  const opened = await eventsOf(zoe, 'Email Opened');
+  const clicked = await eventsOf(zoe, 'Email Link Clicked');
+  assert.equal(opened.length, 1);
+  assert.equal(clicked.length, 1);
+  assert.equal(clicked[0].properties.url, 'https://shop.example/sale');
+  assert.equal(clicked[0].properties.message_id, zoe.message.id);
+
+  // a link cannot be bent to another place, nor a token made up
+  const other = zoe.click.replace(encodeURIComponent('https://shop.example/sale'), encodeURIComponent('https://evil.example/'));
+  assert.equal((await get(other, BROWSER)).status, 404);
+  assert.equal((await get(zoe.pixel.replace(/.$/, (c) => (c === '0' ? '1' : '0')), BROWSER)).status, 404);
+  assert.equal((await get('/c/1.00', BROWSER)).status, 404);
+  // following links never unsubscribes anyone
+  assert.equal((await consentOf(zoe)).status, 'opted_in');
 });
 
 /** The unsubscribe link on this server instead of https://shop.example. */

@@ -334,7 +334,8 @@ export function basic(key) {
 }
 
 export async function httpRequest(url, method, { body, headers = {}, timeoutMs = 30_000 } = {}) {
-  const res = await fetch(url, { method, body, headers, signal: AbortSignal.timeout(timeoutMs) });
+  // redirects are answers to check, never followed (a click link leads off this machine)
+  const res = await fetch(url, { method, body, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   const text = await res.text();
   let json;
   try {
