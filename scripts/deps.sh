@@ -11,7 +11,7 @@ DEBS=(
   libcurl4-openssl-dev libcsv-dev libutf8proc-dev libidn2-dev libinih-dev iso-codes libphonenumber-dev g++
   libglib2.0-dev tzdata
   libcmocka-dev
-  nodejs npm postfix wrk curl
+  nodejs npm postfix wrk curl chromium
 )
 
 missing=()

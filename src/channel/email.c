@@ -84,34 +84,6 @@ bool email_cfg_load(struct store *s, struct email_cfg *c)
     return true;
 }
 
-void email_unsub_token(const char *secret, int64_t message_id, char *out, size_t outlen)
-{
-    unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    char id[24], hex[33];
-    int n = snprintf(id, sizeof id, "%lld", (long long)message_id);
-    crypto_auth_hmacsha256_state st;
-    crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)"unsubscribe:", 12);
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)id, (unsigned long long)n);
-    crypto_auth_hmacsha256_final(&st, mac);
-    sodium_bin2hex(hex, sizeof hex, mac, 16);
-    snprintf(out, outlen, "%s.%s", id, hex);
-}
-
-int64_t email_unsub_check(const char *secret, const char *token)
-{
-    char *end;
-    long long id = strtoll(token, &end, 10);
-    if (end == token || *end != '.' || id <= 0 || !secret || !*secret)
-        return -1;
-    char want[64];
-    email_unsub_token(secret, id, want, sizeof want);
-    size_t n = strlen(want);
-    if (strlen(token) != n || sodium_memcmp(want, token, n))
-        return -1;
-    return id;
-}
-
 struct email_sender *email_sender_new(void)
 {
     struct email_sender *x = xcalloc(1, sizeof(*x));
@@ -195,7 +167,7 @@ static void send_one(struct email_sender *x, CURL *c, const struct email_cfg *cf
              domain);
     bool with_unsub = cfg->public_url[0] && cfg->secret[0];
     if (with_unsub) {
-        email_unsub_token(cfg->secret, j->id, token, sizeof token);
+        link_token(cfg->secret, LINK_UNSUBSCRIBE, j->id, NULL, token, sizeof token);
         snprintf(unsub, sizeof unsub, "%s/u/%s", cfg->public_url, token);
     }
     struct buf html; /* with the open pixel and tracked links, when links can be tracked */

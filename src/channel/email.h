@@ -38,12 +38,6 @@ struct email_cfg {
 };
 bool email_cfg_load(struct store *s, struct email_cfg *c);
 
-/* An unsubscribe token for message id: "ID.MAC" (out >= 64 bytes). */
-void email_unsub_token(const char *secret, int64_t message_id, char *out, size_t outlen);
-
-/* The message id a token names, when its MAC is right; else -1. */
-int64_t email_unsub_check(const char *secret, const char *token);
-
 /* One message to send, and its outcome. */
 struct email_job {
     int64_t id, profile_id;

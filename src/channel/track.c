@@ -25,31 +25,31 @@ static const char *find_nocase(const char *hay, const char *needle)
     return NULL;
 }
 
-void track_token(const char *secret, int64_t message_id, const char *url, char *out,
-                 size_t outlen)
+void link_token(const char *secret, const char *kind, int64_t id, const char *extra, char *out,
+                size_t outlen)
 {
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    char id[24], hex[33];
-    int n = snprintf(id, sizeof id, "%lld", (long long)message_id);
+    char num[24], hex[33];
+    int n = snprintf(num, sizeof num, "%lld", (long long)id);
     crypto_auth_hmacsha256_state st;
     crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)(url ? "click:" : "open:"), url ? 6 : 5);
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)id, (unsigned long long)n);
-    if (url)
-        crypto_auth_hmacsha256_update(&st, (const unsigned char *)url, strlen(url));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)kind, strlen(kind));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)num, (unsigned long long)n);
+    if (extra)
+        crypto_auth_hmacsha256_update(&st, (const unsigned char *)extra, strlen(extra));
     crypto_auth_hmacsha256_final(&st, mac);
     sodium_bin2hex(hex, sizeof hex, mac, 16);
-    snprintf(out, outlen, "%s.%s", id, hex);
+    snprintf(out, outlen, "%s.%s", num, hex);
 }
 
-int64_t track_check(const char *secret, const char *token, const char *url)
+int64_t link_check(const char *secret, const char *kind, const char *token, const char *extra)
 {
     char *end;
     long long id = strtoll(token, &end, 10);
     if (end == token || *end != '.' || id <= 0 || !secret || !*secret)
         return -1;
     char want[64];
-    track_token(secret, id, url, want, sizeof want);
+    link_token(secret, kind, id, extra, want, sizeof want);
     size_t n = strlen(want);
     if (strlen(token) != n || sodium_memcmp(want, token, n))
         return -1;
@@ -109,7 +109,8 @@ static bool tracked(const char *url, size_t n, const char *base)
         return false;
     size_t bl = strlen(base); /* our own links (unsubscribe, tracking) are never wrapped */
     if (n >= bl + 3 && !strncmp(url, base, bl) &&
-        (!strncmp(url + bl, "/u/", 3) || !strncmp(url + bl, "/c/", 3) || !strncmp(url + bl, "/o/", 3)))
+        (!strncmp(url + bl, "/u/", 3) || !strncmp(url + bl, "/c/", 3) || !strncmp(url + bl, "/o/", 3) ||
+         !strncmp(url + bl, "/p/", 3)))
         return false;
     return !strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8);
 }
@@ -140,7 +141,7 @@ int track_html(const char *html, const char *base, const char *secret, int64_t m
             if (!un) {
                 rc = buf_add(out, start, n);
             } else {
-                track_token(secret, message_id, url, token, sizeof token);
+                link_token(secret, LINK_CLICK, message_id, url, token, sizeof token);
                 rc = buf_addf(out, "%s/c/%s?u=", base, token);
                 if (!rc)
                     rc = add_escaped(out, url, un);
@@ -154,7 +155,7 @@ int track_html(const char *html, const char *base, const char *secret, int64_t m
         return rc;
     /* the open pixel, at the end of the body */
     char token[64];
-    track_token(secret, message_id, NULL, token, sizeof token);
+    link_token(secret, LINK_OPEN, message_id, NULL, token, sizeof token);
     char pixel[700];
     snprintf(pixel, sizeof pixel,
              "<img src=\"%s/o/%s\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block\">",

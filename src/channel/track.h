@@ -32,12 +32,20 @@
 int track_html(const char *html, const char *base, const char *secret, int64_t message_id,
                struct buf *out);
 
-/* The signed token of an open (url NULL) or of a click on url: "ID.MAC" (out >= 64 bytes). */
-void track_token(const char *secret, int64_t message_id, const char *url, char *out,
-                 size_t outlen);
+/*
+ * Signed links: "ID.MAC", the MAC an HMAC-SHA256 (first 16 bytes) of kind,
+ * id and extra (NULL: none) with the workspace's unsubscribe_secret. One
+ * kind per purpose, so a token of one never works for another. out >= 64.
+ */
+#define LINK_UNSUBSCRIBE "unsubscribe:" /* id: a message */
+#define LINK_OPEN "open:"               /* id: a message */
+#define LINK_CLICK "click:"             /* id: a message; extra: the URL */
+#define LINK_PREFERENCES "preferences:" /* id: a profile */
+void link_token(const char *secret, const char *kind, int64_t id, const char *extra, char *out,
+                size_t outlen);
 
-/* The message a token names when its MAC fits (url for a click); else -1. */
-int64_t track_check(const char *secret, const char *token, const char *url);
+/* The id a token names when its MAC fits kind and extra; else -1. */
+int64_t link_check(const char *secret, const char *kind, const char *token, const char *extra);
 
 /*
  * Why an open or click is not counted ("scanner", "before delivery",

@@ -95,6 +95,16 @@ static int check_any(const char *value, struct errbuf *e)
     return 0;
 }
 
+static int check_topics(const char *value, struct errbuf *e)
+{
+    for (const char *p = value; *p; p++)
+        if (!(*p == ',' || *p == '_' || *p == '-' || *p == ' ' || (*p >= 'a' && *p <= 'z') ||
+              (*p >= '0' && *p <= '9')))
+            return err_field(e, ERR_INVALID, "topics",
+                             "topics are a comma list of lower-case names (\"newsletter,offers\")");
+    return 0;
+}
+
 static const struct setting {
     const char *key;
     const char *fallback; /* the value when unset */
@@ -126,6 +136,9 @@ static const struct setting {
      "the sender: \"Shop <news@shop.example>\"", false},
     {"email.connections", "4", check_connections, "SMTP connections open at once, kept and reused", false},
     {"email.rate", "0 (no limit)", check_rate, "e-mails per second at most", false},
+    {"topics", "none", check_topics,
+     "what people may choose on the preference page (\"newsletter,offers,events\"): e-mail purposes",
+     false},
 };
 
 static void usage(FILE *f)

@@ -42,7 +42,7 @@ static int64_t token_message(struct request *r, char *secret_out, size_t n)
     char *secret = NULL;
     int64_t id = -1;
     if (strlen(token) < TOKEN_MAX && !store_setting_get(s, "unsubscribe_secret", &secret))
-        id = email_unsub_check(secret, token);
+        id = link_check(secret, LINK_UNSUBSCRIBE, token, NULL);
     store_pool_put(r->srv->readers, s);
     if (secret && secret_out)
         snprintf(secret_out, n, "%s", secret);
@@ -305,7 +305,7 @@ static void track(struct request *r, bool click)
     int64_t id = -1;
     if (strlen(r->params[0]) < TOKEN_MAX && (!click || url) &&
         !store_setting_get(s, "unsubscribe_secret", &secret))
-        id = track_check(secret, r->params[0], url);
+        id = link_check(secret, url ? LINK_CLICK : LINK_OPEN, r->params[0], url);
     store_pool_put(r->srv->readers, s);
     free(secret);
     if (id < 0) {

@@ -112,6 +112,8 @@ static const struct route routes[] = {
     {"POST", "/u/{token}", RT_UNSUBSCRIBE, h_unsubscribe, 4096},
     {"GET", "/o/{token}", RT_TRACK_OPEN, h_track_open, 0},
     {"GET", "/c/{token}", RT_TRACK_CLICK, h_track_click, 0},
+    {"GET", "/p/{token}", RT_PREFERENCES, h_prefs_page, 0},
+    {"POST", "/p/{token}", RT_PREFERENCES, h_prefs_save, 16384},
     {"POST", "/t/{token}", RT_TASK_LINK, h_task_resolve, 4096},
     {"GET", "/api/v1/clock", RT_API_CLOCK, h_clock_get, 0},
     {"POST", "/api/v1/clock/advance", RT_API_CLOCK_ADVANCE, h_clock_advance, 1024},

@@ -108,6 +108,15 @@ static void read_settings(struct sc_engine *g, struct store *s)
     g->email_on = !store_setting_get(s, "email.smtp_url", &v) && v && *v;
     free(v);
     v = NULL;
+    g->public_url[0] = g->link_secret[0] = '\0';
+    if (!store_setting_get(s, "public_url", &v))
+        snprintf(g->public_url, sizeof g->public_url, "%s", v);
+    free(v);
+    v = NULL;
+    if (!store_setting_get(s, "unsubscribe_secret", &v))
+        snprintf(g->link_secret, sizeof g->link_secret, "%s", v);
+    free(v);
+    v = NULL;
     g->quiet_from = g->quiet_to = -1;
     if (!store_setting_get(s, SETTING_QUIET_HOURS, &v) &&
         !parse_quiet(v, &g->quiet_from, &g->quiet_to))

@@ -51,6 +51,8 @@ struct sc_engine {
     /* settings */
     int quiet_from, quiet_to; /* minutes after midnight; -1: no quiet hours */
     bool email_on;            /* an SMTP server is configured: e-mails are queued for it */
+    char public_url[512];     /* where people reach rondo's links ("" none) */
+    char link_secret[128];    /* signs them (unsubscribe_secret) */
     int cap_n[SC_CH_COUNT];   /* 0: no cap */
     int64_t cap_ms[SC_CH_COUNT];
     /* "consent <channel>" for the channels that need an opt-in, parsed once */
@@ -108,10 +110,11 @@ struct sc_template *sc_template(struct sc_engine *g, struct store *s, const char
 /*
  * The data templates see for a run: {profile, event (the trigger's payload),
  * run, order (when with_order: the order the event names by order_id, else
- * the newest)}. Caller decrefs.
+ * the newest), links (preferences: the person's preference page, when the
+ * workspace has a public_url)}. Caller decrefs.
  */
-json_t *sc_render_data(struct store *s, const struct sg_prof *p, const struct sc_run *r,
-                       bool with_order);
+json_t *sc_render_data(const struct sc_engine *g, struct store *s, const struct sg_prof *p,
+                       const struct sc_run *r, bool with_order);
 
 const char *sc_state_name(enum sc_state st);
 int sc_channel_index(const char *channel);

@@ -22,6 +22,7 @@
 #include "base/tz.h"
 #include "base/xalloc.h"
 #include "channel/template.h"
+#include "channel/track.h"
 #include "scenario/internal.h"
 #include "segment/engine.h"
 #include "segment/world.h"
@@ -145,8 +146,8 @@ int sc_channel_index(const char *channel)
     return -1;
 }
 
-json_t *sc_render_data(struct store *s, const struct sg_prof *p, const struct sc_run *r,
-                       bool with_order)
+json_t *sc_render_data(const struct sc_engine *g, struct store *s, const struct sg_prof *p,
+                       const struct sc_run *r, bool with_order)
 {
     static const char *const names[SG_S_COUNT] = {
         "first_name", "last_name", "gender", "birth_date", "language", "email", "phone",
@@ -178,6 +179,12 @@ json_t *sc_render_data(struct store *s, const struct sg_prof *p, const struct sc
     }
     if (order)
         json_object_set_new(data, "order", order);
+    if (g->public_url[0] && g->link_secret[0]) { /* the person's own page */
+        char token[64], url[700];
+        link_token(g->link_secret, LINK_PREFERENCES, p->id, NULL, token, sizeof token);
+        snprintf(url, sizeof url, "%s/p/%s", g->public_url, token);
+        json_object_set_new(data, "links", json_pack("{s:s}", "preferences", url));
+    }
     return data;
 }
 
@@ -200,13 +207,20 @@ static int render(const struct tpl *t, const json_t *data, bool html, const char
 /* The address of a channel for a profile, or NULL. Letters: the address block on lines. */
 static char *address_of(int ch, const struct sg_prof *p)
 {
+    /* the address the person chose on the preference page, else the golden one */
+    const char *email = json_string_value(json_object_get(p->attributes, "preferred_email"));
+    const char *phone = json_string_value(json_object_get(p->attributes, "preferred_phone"));
+    if (!email)
+        email = p->str[SG_S_EMAIL];
+    if (!phone)
+        phone = p->str[SG_S_PHONE];
     switch (ch) {
     case SC_CH_EMAIL:
     case SC_CH_OUTBOX:
-        return p->str[SG_S_EMAIL] ? xstrdup(p->str[SG_S_EMAIL]) : NULL;
+        return email ? xstrdup(email) : NULL;
     case SC_CH_SMS:
     case SC_CH_CALL:
-        return p->str[SG_S_PHONE] ? xstrdup(p->str[SG_S_PHONE]) : NULL;
+        return phone ? xstrdup(phone) : NULL;
     case SC_CH_LETTER: {
         if (!p->str[SG_S_STREET] || !p->str[SG_S_CITY])
             return NULL;
@@ -259,6 +273,16 @@ static const char *may_send(struct sc_engine *g, struct store *s, int ch, const 
                                         "call", "wallet", "in_app", "outbox"};
     if (address && store_suppressed(s, ch == SC_CH_OUTBOX ? "email" : names[ch], address))
         return "suppressed";
+    /* the person's own pace, chosen on the preference page */
+    const char *pace = json_string_value(json_object_get(p->attributes, "email_frequency"));
+    int64_t window = !pace ? 0 : !strcmp(pace, "weekly") ? 7 * 86400000LL
+                   : !strcmp(pace, "monthly")            ? 30 * 86400000LL
+                                                         : 0;
+    if (ch == SC_CH_EMAIL && window && !transactional) {
+        int64_t n = 0;
+        if (!store_message_count(s, p->id, "email", now - window, &n) && n >= 1)
+            return "capped";
+    }
     if (g->cap_n[ch] && !transactional) {
         int64_t n = 0;
         if (!store_message_count(s, p->id, names[ch], now - g->cap_ms[ch], &n) &&
@@ -322,7 +346,7 @@ static int send_message(struct sc_engine *g, struct store *s, const char *channe
         if (!t || t->error) {
             stop = "template_error";
         } else {
-            json_t *data = sc_render_data(s, p, r, t->uses_order);
+            json_t *data = sc_render_data(g, s, p, r, t->uses_order);
             const char *locale = p->str[SG_S_LANGUAGE];
             rc = render(t->subject, data, false, locale, &subject, e);
             if (!rc)
@@ -441,7 +465,7 @@ static int do_update(struct sc_engine *g, struct store *s, const struct sc_node 
 static int do_webhook(struct sc_engine *g, struct store *s, const struct sc_node *n,
                       struct sc_run *r, const struct sg_prof *p, int64_t now, struct errbuf *e)
 {
-    json_t *data = sc_render_data(s, p, r, false);
+    json_t *data = sc_render_data(g, s, p, r, false);
     json_object_set_new(data, "node", json_string(n->id));
     char *body = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(data);
@@ -476,14 +500,14 @@ static char *task_text(const char *text, const json_t *data, const char *what)
     return out;
 }
 
-static int do_task(struct store *s, const struct sc_node *n, struct sc_run *r,
-                   const struct sg_prof *p, int64_t now, struct errbuf *e)
+static int do_task(struct sc_engine *g, struct store *s, const struct sc_node *n,
+                   struct sc_run *r, const struct sg_prof *p, int64_t now, struct errbuf *e)
 {
     unsigned char raw[16];
     char token[33];
     randombytes_buf(raw, sizeof raw);
     sodium_bin2hex(token, sizeof token, raw, sizeof raw);
-    json_t *data = sc_render_data(s, p, r, true);
+    json_t *data = sc_render_data(g, s, p, r, true);
     char *title = task_text(n->title, data, "task title");
     char *description = task_text(n->description, data, "task description");
     json_decref(data);
@@ -614,7 +638,7 @@ static int walk(struct sc_engine *g, struct store *s, const struct sc_def *d, st
         case SC_UPDATE: rc = do_update(g, s, n, r, now, e); break;
         case SC_WEBHOOK: rc = do_webhook(g, s, n, r, p, now, e); outcome = "queued"; break;
         case SC_TASK:
-            rc = do_task(s, n, r, p, now, e);
+            rc = do_task(g, s, n, r, p, now, e);
             r->state = SC_ON_TASK;
             r->wake_at = 0;
             return rc;
