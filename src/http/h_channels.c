@@ -340,3 +340,74 @@ void h_track_click(struct request *r)
 {
     track(r, true);
 }
+
+/* ---- POST /api/v1/templates/{name}/preview {"profile_id", "data"} ------------------------- */
+
+struct preview_job {
+    struct writer_job job; /* first */
+    struct request *r;
+    json_t *body, *out;
+    int64_t profile_id;
+};
+
+static int preview_apply(struct store *s, struct writer_job *job, struct errbuf *e)
+{
+    struct preview_job *j = (struct preview_job *)job;
+    struct sc_engine *g = sc_live_engine(j->r->srv->scenarios, s, e);
+    if (!g)
+        return ERR_BUSY;
+    return sc_preview(g, s, j->r->params[0], j->profile_id, json_object_get(j->body, "data"),
+                      &j->out, e);
+}
+
+static void preview_done(struct writer_job *job, int rc, const struct errbuf *e)
+{
+    struct preview_job *j = (struct preview_job *)job;
+    struct request *r = j->r;
+    if (rc == ERR_NOT_FOUND || rc == ERR_INVALID)
+        http_reply_error(r, rc, rc == ERR_NOT_FOUND ? 404 : 400, e->field[0] ? e->field : NULL,
+                         "%s", e->msg);
+    else if (rc)
+        http_reply_errbuf(r, rc, e);
+    else
+        http_reply_json(r, 200, j->out);
+    json_decref(j->body);
+    free(j);
+    http_resume(r);
+}
+
+void h_template_preview(struct request *r)
+{
+    static const char *const known[] = {"profile_id", "data", NULL};
+    if (http_auth_api(r, ROLE_MARKETER))
+        return;
+    json_t *b = http_body_object(r, known, "{\"profile_id\", \"data\"}");
+    if (!b)
+        return;
+    json_t *pid = json_object_get(b, "profile_id"), *data = json_object_get(b, "data");
+    if (!json_is_integer(pid) || json_integer_value(pid) <= 0 || (data && !json_is_object(data))) {
+        http_reply_error(r, ERR_INVALID, 400, json_is_integer(pid) ? "data" : "profile_id",
+                         "profile_id is a profile id and data an object");
+        json_decref(b);
+        return;
+    }
+    struct preview_job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        json_decref(b);
+        http_reply_error(r, ERR_NOMEM, 503, NULL, "out of memory");
+        return;
+    }
+    j->r = r;
+    j->body = b;
+    j->profile_id = json_integer_value(pid);
+    int64_t survivor;
+    struct store *s = store_pool_get(r->srv->readers);
+    if (!store_profile_resolve(s, j->profile_id, &survivor))
+        j->profile_id = survivor;
+    store_pool_put(r->srv->readers, s);
+    j->job.apply = preview_apply;
+    j->job.done = preview_done;
+    http_defer(r);
+    if (writer_submit(r->srv->writer, &j->job))
+        preview_done(&j->job, ERR_BUSY, &(struct errbuf){"shutting down", ""});
+}

@@ -180,6 +180,7 @@ void h_message_get(struct request *r);
 void h_track_open(struct request *r);
 void h_track_click(struct request *r);
 void h_prefs_page(struct request *r);
+void h_template_preview(struct request *r);
 void h_prefs_save(struct request *r);
 void h_profile_erase(struct request *r);
 void h_profile_search(struct request *r);

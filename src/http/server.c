@@ -99,6 +99,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/scenarios", RT_API_SCENARIOS, h_scenario_create, HTTP_SCENARIO_BODY_MAX},
     {"GET", "/api/v1/runs/{id}", RT_API_RUN, h_run_get, 0},
     {"GET", "/api/v1/profiles/{id}/runs", RT_API_PROFILE_RUNS, h_profile_runs, 0},
+    {"POST", "/api/v1/templates/{name}/preview", RT_API_TEMPLATE_PREVIEW, h_template_preview, 65536},
     {"GET", "/api/v1/templates/{name}", RT_API_TEMPLATE, h_template_get, 0},
     {"PUT", "/api/v1/templates/{name}", RT_API_TEMPLATE, h_template_put, HTTP_SCENARIO_BODY_MAX},
     {"GET", "/api/v1/templates", RT_API_TEMPLATES, h_template_list, 0},

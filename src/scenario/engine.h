@@ -86,6 +86,15 @@ int sc_send_now(struct sc_engine *g, struct store *s, int64_t profile_id, const 
                 const char *template_name, const json_t *data, bool transactional, int64_t now,
                 int64_t *message_id, const char **status, struct errbuf *e);
 
+/*
+ * A template rendered for a profile, as it would be sent, without sending:
+ * {template (the language variant used), channel, profile_id, subject,
+ * text, html}. data: what the template sees as "event". ERR_NOT_FOUND
+ * (field profile_id or name), ERR_INVALID (a template that does not compile).
+ */
+int sc_preview(struct sc_engine *g, struct store *s, const char *template_name,
+               int64_t profile_id, const json_t *data, json_t **out, struct errbuf *e);
+
 /* A task was resolved: its run goes on now (call inside the transaction that resolved it). */
 int sc_engine_task_resolved(struct sc_engine *g, struct store *s, int64_t run_id, int64_t now,
                             struct errbuf *e);

@@ -108,6 +108,13 @@ bool sc_goal_met(struct sc_engine *g, const struct sc_def *d, const struct sc_ru
 struct sc_template *sc_template(struct sc_engine *g, struct store *s, const char *name);
 
 /*
+ * The variant of a template for a language ("nl", "fr-BE"): "NAME.fr-be",
+ * else "NAME.fr", else NAME itself. NULL when even NAME is unknown.
+ */
+struct sc_template *sc_template_for(struct sc_engine *g, struct store *s, const char *name,
+                                    const char *language);
+
+/*
  * The data templates see for a run: {profile, event (the trigger's payload),
  * run, order (when with_order: the order the event names by order_id, else
  * the newest), links (preferences: the person's preference page, when the

@@ -11,6 +11,7 @@
  * "timed_out", a split branch's name, a send's status), or the end of the
  * run there ("end:exit", "end:converted", "end:holdout", "end:completed").
  */
+#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,28 @@ static int64_t wait_until(struct sc_engine *g, const struct sc_node *n, const st
 }
 
 /* ---- send ------------------------------------------------------------------------------ */
+
+struct sc_template *sc_template_for(struct sc_engine *g, struct store *s, const char *name,
+                                    const char *language)
+{
+    /* "welcome.fr-be", then "welcome.fr", then "welcome" */
+    char lang[16] = "";
+    for (size_t i = 0; language && language[i] && i + 1 < sizeof lang; i++)
+        lang[i] = (char)(language[i] == '_' ? '-' : tolower((unsigned char)language[i]));
+    lang[sizeof lang - 1] = '\0';
+    for (int k = 0; lang[0] && k < 2; k++) {
+        char variant[SG_MAX_NAME + 20];
+        snprintf(variant, sizeof variant, "%s.%s", name, lang);
+        struct sc_template *t = sc_template(g, s, variant);
+        if (t)
+            return t;
+        char *dash = strchr(lang, '-');
+        if (!dash)
+            break;
+        *dash = '\0';
+    }
+    return sc_template(g, s, name);
+}
 
 int sc_channel_index(const char *channel)
 {
@@ -310,6 +333,60 @@ static bool quiet_now(struct sc_engine *g, const struct sg_prof *p, int64_t now,
  * *later > 0 when quiet hours hold the message back until then (no step).
  */
 /*
+ * The subject, HTML and text of template t for profile p in run r, as the
+ * person would get them (the text derived from the HTML when the template
+ * has none). Each out may be NULL afterwards (a part the template lacks).
+ */
+static int render_message(struct sc_engine *g, struct store *s, const struct sc_template *t,
+                          const struct sg_prof *p, const struct sc_run *r, char **subject,
+                          char **html, char **body, struct errbuf *e)
+{
+    json_t *data = sc_render_data(g, s, p, r, t->uses_order);
+    const char *locale = p->str[SG_S_LANGUAGE];
+    int rc = render(t->subject, data, false, locale, subject, e);
+    if (!rc)
+        rc = render(t->html, data, true, locale, html, e);
+    if (!rc)
+        rc = render(t->body, data, false, locale, body, e);
+    json_decref(data);
+    if (!rc && !*body && *html) { /* the text part, from the rendered HTML */
+        struct buf b;
+        buf_init(&b, 1u << 20);
+        if (!tpl_text_from_html(*html, &b))
+            *body = xstrdup(b.len ? b.ptr : "");
+        buf_release(&b);
+    }
+    return rc;
+}
+
+int sc_preview(struct sc_engine *g, struct store *s, const char *template_name,
+               int64_t profile_id, const json_t *data, json_t **out, struct errbuf *e)
+{
+    int64_t slot = sg_world_slot_of(sg_engine_world(g->sg), profile_id);
+    const struct sg_prof *p = slot >= 0 ? sg_world_prof(sg_engine_world(g->sg), (uint32_t)slot)
+                                        : NULL;
+    if (!p || !p->live)
+        return err_field(e, ERR_NOT_FOUND, "profile_id", "no live profile has the id %lld",
+                         (long long)profile_id);
+    struct sc_template *t = sc_template_for(g, s, template_name, p->str[SG_S_LANGUAGE]);
+    if (!t)
+        return err_field(e, ERR_NOT_FOUND, "name", "no template is named \"%s\"", template_name);
+    if (t->error)
+        return err_field(e, ERR_INVALID, "template", "%s", t->error);
+    struct sc_run r = {.payload = (json_t *)data, .scenario_name = "preview"};
+    char *subject = NULL, *html = NULL, *body = NULL;
+    int rc = render_message(g, s, t, p, &r, &subject, &html, &body, e);
+    if (!rc)
+        *out = json_pack("{s:s, s:s, s:I, s:s*, s:s*, s:s*}", "template", t->name, "channel",
+                         t->channel ? t->channel : "", "profile_id", (json_int_t)p->id, "subject",
+                         subject, "text", body, "html", html);
+    free(subject);
+    free(html);
+    free(body);
+    return rc;
+}
+
+/*
  * One message to one profile, as a scenario's send step and a transactional
  * send (POST /api/v1/messages) both make it: address, consent (unless
  * transactional), suppression, cap, render, record. r: the run (its id and
@@ -342,30 +419,10 @@ static int send_message(struct sc_engine *g, struct store *s, const char *channe
     char *subject = NULL, *body = NULL, *html = NULL;
     int rc = 0;
     if (!stop) {
-        struct sc_template *t = sc_template(g, s, template_name);
-        if (!t || t->error) {
+        struct sc_template *t = sc_template_for(g, s, template_name, p->str[SG_S_LANGUAGE]);
+        if (!t || t->error || render_message(g, s, t, p, r, &subject, &html, &body, e)) {
             stop = "template_error";
-        } else {
-            json_t *data = sc_render_data(g, s, p, r, t->uses_order);
-            const char *locale = p->str[SG_S_LANGUAGE];
-            rc = render(t->subject, data, false, locale, &subject, e);
-            if (!rc)
-                rc = render(t->html, data, true, locale, &html, e);
-            if (!rc)
-                rc = render(t->body, data, false, locale, &body, e);
-            json_decref(data);
-            if (!rc && !body && html) { /* the text part, from the rendered HTML */
-                struct buf b;
-                buf_init(&b, 1u << 20);
-                if (!tpl_text_from_html(html, &b))
-                    body = xstrdup(b.len ? b.ptr : "");
-                buf_release(&b);
-            }
-            if (rc) {
-                stop = "template_error";
-                err_clear(e);
-                rc = 0;
-            }
+            err_clear(e);
         }
     }
     /* e-mail goes to the dispatcher when an SMTP server is set; the rest stays in the outbox */

@@ -1058,4 +1058,50 @@ struct store_transition {
 int store_transitions_after(struct store *s, int64_t after, int limit,
                             int (*fn)(void *ctx, const struct store_transition *t), void *ctx);
 
+/* ---- letters and call lists (store_channels.c) ------------------------------ */
+
+/*
+ * A letter or a call as the print batch and the call list read it: the
+ * message (its address as it was made) and its profile as it is now.
+ * Strings are borrowed for the callback; NULL where the column is.
+ */
+struct store_handoff {
+    int64_t id, profile_id, scenario_id, household_id, created_at; /* 0: none */
+    const char *status, *template_name, *address, *subject, *body, *html;
+    const char *first_name, *last_name, *postal_code, *city, *country, *language;
+    const char *scenario; /* the scenario's name, NULL for a transactional message */
+    const char *batch;    /* letters: the detail of its "batched" history entry ("batch 3") */
+    const char *lifecycle; /* calls: the "lifecycle" segment's sub-segment, or NULL */
+    int64_t order_count, last_order_at, last_order_cents; /* calls: orders not cancelled */
+    const char *last_order_currency;
+    int attempts;
+    bool erased; /* the person was erased (the message has no text left) */
+};
+
+/*
+ * Every letter (channel "letter", any status) made at a time in [from, to),
+ * by profile id then message id. fn's non-zero return stops and is returned.
+ */
+int store_letters_of_day(struct store *s, int64_t from, int64_t to,
+                         int (*fn)(void *ctx, const struct store_handoff *h), void *ctx);
+
+/*
+ * Calls (channel "call") with the status given, or "stored" and "called"
+ * when status is NULL, with id > after, by id, at most limit (<= 0: all),
+ * each with the person's context (lifecycle stage, orders).
+ */
+int store_calls(struct store *s, const char *status, int64_t after, int limit,
+                int (*fn)(void *ctx, const struct store_handoff *h), void *ctx);
+
+/*
+ * Move a message out of the status `from` by hand: to the status `to` (NULL:
+ * it keeps its status), with an entry `what` (NULL: the new status) and
+ * detail (may be NULL) in its history; attempt adds one to its attempts.
+ * ERR_NOT_FOUND when no message has the id, ERR_EXISTS when its status is
+ * not `from` (nothing changes). store_message_result is the dispatchers'
+ * way, for queued messages.
+ */
+int store_message_move(struct store *s, int64_t id, const char *from, const char *to,
+                       const char *what, const char *detail, bool attempt, int64_t now);
+
 #endif
