@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "channel/email.h"
+#include "channel/provider.h"
 #include "store/pool.h"
 #include "store/store.h"
 #include "store/writer.h"
@@ -27,8 +28,11 @@
 #define BATCH 100
 
 struct item {
-    int64_t id, run_id, step;
+    int64_t id, run_id, step, profile_id;
     char *url, *secret_name, *body;
+    char *secret;  /* a provider's key itself (else the webhook secret named by secret_name) */
+    json_t *headers; /* a provider's own headers: {"Authorization": "Bearer ..."} */
+    const char *what; /* "webhook", "sms", ... for the log */
     int attempts;
 };
 
@@ -138,9 +142,9 @@ static char *secret_of(struct dispatch *d, const char *name)
 
 static void send_one(struct dispatch *d, const struct item *it)
 {
-    char *secret = secret_of(d, it->secret_name);
+    char *secret = it->secret ? xstrdup(it->secret) : secret_of(d, it->secret_name);
     if (!secret) {
-        record(d, it, "failed", 0, "no webhook secret: set webhook_secret with rondo settings");
+        record(d, it, "failed", 0, "no secret to sign with: set it with rondo settings");
         return;
     }
     char sig[160], idem[96], h1[200], h2[128];
@@ -154,6 +158,15 @@ static void send_one(struct dispatch *d, const struct item *it)
     hs = curl_slist_append(hs, h1);
     hs = curl_slist_append(hs, h2);
     hs = curl_slist_append(hs, "Expect:");
+    const char *hk;
+    json_t *hv;
+    json_object_foreach(it->headers, hk, hv) { /* no line break can reach a header */
+        const char *v = json_string_value(hv);
+        char line[1024];
+        if (v && !strpbrk(hk, "\r\n:") && !strpbrk(v, "\r\n") &&
+            snprintf(line, sizeof line, "%s: %s", hk, v) < (int)sizeof line)
+            hs = curl_slist_append(hs, line);
+    }
     CURL *c = curl_easy_init();
     char errbuf[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(c, CURLOPT_URL, it->url);
@@ -186,7 +199,8 @@ static void send_one(struct dispatch *d, const struct item *it)
         record(d, it, "queued", clock_now() + backoff_ms(it->attempts + 1), why);
     else
         record(d, it, "failed", 0, why);
-    log_info("dispatch: webhook message %lld to %s: %s%s", (long long)it->id, it->url, why,
+    log_info("dispatch: %s message %lld to %s: %s%s", it->what ? it->what : "webhook",
+             (long long)it->id, it->url, why,
              again && it->attempts + 1 < DISPATCH_MAX_ATTEMPTS ? " (will retry)" : "");
 }
 
@@ -344,6 +358,73 @@ static size_t email_round(struct dispatch *d, struct email_batch **recording)
     return n;
 }
 
+/* ---- providers: SMS, push, wallet, in-app ---------------------------------------------------- */
+
+static const char *const provider_channels[] = {"sms", "push", "wallet", "in_app"};
+
+struct provider_scan {
+    struct provider_cfg *cfg;
+    const char *channel;
+    struct item v[BATCH];
+    int n;
+};
+
+static int on_provider_due(void *ctx, const struct store_queued *q)
+{
+    struct provider_scan *x = ctx;
+    struct item *it = &x->v[x->n];
+    memset(it, 0, sizeof(*it));
+    struct buf body;
+    buf_init(&body, 1u << 20);
+    struct errbuf e = {{0}, {0}};
+    if (provider_body(x->cfg, x->channel, q, &body, &e)) {
+        buf_release(&body);
+        log_warn("dispatch: %s message %lld: %s", x->channel, (long long)q->id, e.msg);
+        return 0; /* left queued; the body template is the workspace's to fix */
+    }
+    it->id = q->id;
+    it->run_id = q->run_id;
+    it->step = q->step;
+    it->profile_id = q->profile_id;
+    it->url = xstrdup(x->cfg->url);
+    it->body = xstrdup(body.ptr);
+    it->secret = xstrdup(x->cfg->secret);
+    it->headers = json_incref(x->cfg->headers);
+    it->what = x->channel;
+    it->attempts = q->attempts;
+    buf_release(&body);
+    x->n++;
+    return 0;
+}
+
+/* The due messages of a provider channel, one at a time, like webhooks. */
+static void provider_round(struct dispatch *d, const char *channel)
+{
+    struct provider_cfg cfg;
+    struct provider_scan *x = xcalloc(1, sizeof(*x));
+    x->cfg = &cfg;
+    x->channel = channel;
+    struct store *s = store_pool_get(d->readers);
+    bool on = provider_cfg_load(s, channel, &cfg);
+    if (on)
+        store_messages_due(s, channel, clock_now(), BATCH, on_provider_due, x);
+    store_pool_put(d->readers, s);
+    for (int i = 0; i < x->n; i++) {
+        pthread_mutex_lock(&d->mu);
+        bool stop = d->stop;
+        pthread_mutex_unlock(&d->mu);
+        if (!stop)
+            send_one(d, &x->v[i]);
+        free(x->v[i].url);
+        free(x->v[i].body);
+        free(x->v[i].secret);
+        json_decref(x->v[i].headers);
+    }
+    if (on)
+        provider_cfg_release(&cfg);
+    free(x);
+}
+
 /* ---- the thread ---------------------------------------------------------------------------- */
 
 struct scan {
@@ -398,6 +479,8 @@ static void *dispatch_main(void *arg)
             free(x.v[i].secret_name);
             free(x.v[i].body);
         }
+        for (size_t k = 0; k < sizeof provider_channels / sizeof provider_channels[0]; k++)
+            provider_round(d, provider_channels[k]);
         busy = email_round(d, &recording) > 0; /* more may wait: look again at once */
     }
     email_batch_wait(d, recording);

@@ -9,6 +9,7 @@
  * again; quiet hours and caps when its scenarios are next read again.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "base/err.h"
 #include "base/tz.h"
 #include "channel/mime.h"
+#include "channel/template.h"
 #include "cmd/cmd.h"
 #include "scenario/engine.h"
 #include "store/store.h"
@@ -141,6 +143,39 @@ static const struct setting {
      false},
 };
 
+static int check_provider_url(const char *value, struct errbuf *e)
+{
+    if ((strncmp(value, "https://", 8) && strncmp(value, "http://", 7)) || strpbrk(value, " \r\n"))
+        return err_set(e, ERR_INVALID, "a provider's url is an http(s) URL");
+    return 0;
+}
+
+static int check_headers(const char *value, struct errbuf *e)
+{
+    json_t *j = json_loads(value, 0, NULL);
+    bool ok = json_is_object(j);
+    const char *k;
+    json_t *v;
+    json_object_foreach(j, k, v) if (!json_is_string(v) || strpbrk(k, "\r\n:") ||
+                                     strpbrk(json_string_value(v), "\r\n")) ok = false;
+    json_decref(j);
+    return ok ? 0 : err_set(e, ERR_INVALID, "headers are a JSON object of one-line texts");
+}
+
+static int check_body(const char *value, struct errbuf *e)
+{
+    return tpl_check_part("provider body", "body", value, e);
+}
+
+/* The settings of each HTTP provider channel (provider.h): CHANNEL.url and so on. */
+static const char *const provider_channels[] = {"sms", "push", "wallet", "in_app"};
+static const struct setting provider_settings[] = {
+    {"url", "none: kept in the outbox", check_provider_url, "where the provider takes messages", false},
+    {"headers", "none", check_headers, "a JSON object of headers, e.g. the provider's key", true},
+    {"body", "all fields as JSON", check_body, "a template of the JSON body", false},
+    {"secret", "none", check_secret, "signs requests and checks delivery callbacks", true},
+};
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: rondo settings list --db PATH\n"
@@ -150,6 +185,9 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
         fprintf(f, "  %-20s %s (default %s)\n", settings[i].key, settings[i].help,
                 settings[i].fallback);
+    for (size_t i = 0; i < sizeof provider_settings / sizeof provider_settings[0]; i++)
+        fprintf(f, "  CHANNEL.%-12s %s (CHANNEL: sms, push, wallet, in_app)\n",
+                provider_settings[i].key, provider_settings[i].help);
 }
 
 static const struct setting *find(const char *key)
@@ -157,6 +195,17 @@ static const struct setting *find(const char *key)
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
         if (!strcmp(settings[i].key, key))
             return &settings[i];
+    static char name[64];
+    static struct setting dyn;
+    for (size_t c = 0; c < sizeof provider_channels / sizeof provider_channels[0]; c++)
+        for (size_t f = 0; f < sizeof provider_settings / sizeof provider_settings[0]; f++) {
+            snprintf(name, sizeof name, "%s.%s", provider_channels[c], provider_settings[f].key);
+            if (!strcmp(name, key)) {
+                dyn = provider_settings[f];
+                dyn.key = name;
+                return &dyn;
+            }
+        }
     fprintf(stderr, "rondo settings: unknown setting \"%s\"; `rondo settings --help` lists them\n",
             key);
     return NULL;
@@ -240,17 +289,29 @@ int cmd_settings(int argc, char **argv)
     if (want == 2) {
         status = settings_set(s, d, args[1]);
     } else {
-        for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
-            if (d && d != &settings[i])
-                continue;
-            char *v = value_of(s, &settings[i]);
+        size_t np = sizeof provider_channels / sizeof provider_channels[0] *
+                    (sizeof provider_settings / sizeof provider_settings[0]);
+        size_t nall = d ? 1 : sizeof settings / sizeof settings[0] + np;
+        for (size_t i = 0; i < nall; i++) {
+            const struct setting *x = d;
+            if (!x && i < sizeof settings / sizeof settings[0]) {
+                x = &settings[i];
+            } else if (!x) {
+                size_t k = i - sizeof settings / sizeof settings[0];
+                size_t nf = sizeof provider_settings / sizeof provider_settings[0];
+                char key[64];
+                snprintf(key, sizeof key, "%s.%s", provider_channels[k / nf],
+                         provider_settings[k % nf].key);
+                x = find(key);
+            }
+            char *v = value_of(s, x);
             const char *shown = v;
-            if (settings[i].secret) /* a secret is never printed: only whether it is set */
-                shown = strcmp(v, settings[i].fallback) ? "(set; hidden)" : "(not set)";
+            if (x->secret) /* a secret is never printed: only whether it is set */
+                shown = strcmp(v, x->fallback) ? "(set; hidden)" : "(not set)";
             if (d)
                 printf("%s\n", shown);
             else
-                printf("%-20s %s\n", settings[i].key, shown);
+                printf("%-20s %s\n", x->key, shown);
             free(v);
         }
     }

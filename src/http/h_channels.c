@@ -16,6 +16,7 @@
  * unsubscribe_secret (channel/email.h): it names one message, so one person
  * and one address, and cannot be guessed or changed.
  */
+#include <sodium.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "channel/dispatch.h"
 #include "channel/email.h"
 #include "channel/track.h"
 #include "scenario/engine.h"
@@ -410,4 +412,140 @@ void h_template_preview(struct request *r)
     http_defer(r);
     if (writer_submit(r->srv->writer, &j->job))
         preview_done(&j->job, ERR_BUSY, &(struct errbuf){"shutting down", ""});
+}
+
+/* ---- a provider's delivery report: POST /api/v1/channels/{channel}/status ------------------ */
+
+#define SIGNATURE_SKEW_MS (5 * 60 * 1000) /* a report signed longer ago (or ahead) is refused */
+
+struct report_job {
+    struct writer_job job; /* first */
+    struct request *r;
+    char channel[16], status[24], detail[512];
+    int64_t message_id;
+};
+
+static int report_apply(struct store *s, struct writer_job *job, struct errbuf *e)
+{
+    struct report_job *j = (struct report_job *)job;
+    int64_t profile_id, now = clock_now();
+    char channel[16], address[320];
+    int rc = store_message_owner(s, j->message_id, &profile_id, channel, address, sizeof address);
+    if (rc || strcmp(channel, j->channel))
+        return err_field(e, ERR_NOT_FOUND, "message_id", "no %s message has the id %lld",
+                         j->channel, (long long)j->message_id);
+    bool final = !strcmp(j->status, "delivered") || !strcmp(j->status, "failed");
+    rc = final ? store_message_status(s, j->message_id, j->status, j->detail[0] ? j->detail : NULL, now)
+               : store_message_note(s, j->message_id, j->status, j->detail[0] ? j->detail : NULL, now);
+    if (rc)
+        return rc;
+    /* "SMS Delivered", "Push Read": for segments and scenarios */
+    static const struct {
+        const char *channel, *label;
+    } labels[] = {{"sms", "SMS"}, {"push", "Push"}, {"wallet", "Wallet"}, {"in_app", "In-App"}};
+    const char *label = j->channel;
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        if (!strcmp(labels[i].channel, j->channel))
+            label = labels[i].label;
+    char name[64], props[64];
+    snprintf(name, sizeof name, "%s %c%s", label, j->status[0] - 32, j->status + 1);
+    snprintf(props, sizeof props, "{\"message_id\":%lld}", (long long)j->message_id);
+    int64_t survivor = profile_id;
+    if (store_profile_resolve(s, profile_id, &survivor))
+        survivor = profile_id;
+    struct store_event ev = {.profile_id = survivor, .source = "rondo", .type = "track",
+                             .name = name, .properties = props, .ts = now, .received_at = now};
+    return store_event_add(s, &ev);
+}
+
+static void report_done(struct writer_job *job, int rc, const struct errbuf *e)
+{
+    struct report_job *j = (struct report_job *)job;
+    struct request *r = j->r;
+    if (rc == ERR_NOT_FOUND)
+        http_reply_error(r, rc, 404, "message_id", "%s", e->msg);
+    else if (rc)
+        http_reply_errbuf(r, rc, e);
+    else
+        http_reply_json(r, 200, json_pack("{s:I, s:s}", "message_id", (json_int_t)j->message_id,
+                                          "status", j->status));
+    free(j);
+    http_resume(r);
+}
+
+/* The signature header "t=UNIX,v1=HEX" checks out for this body with the channel's secret. */
+static bool signed_by(struct request *r, const char *channel)
+{
+    const char *sig = http_header(r, "X-Rondo-Signature");
+    long long t;
+    char mac[80];
+    if (!sig || sscanf(sig, "t=%lld,v1=%79s", &t, mac) != 2)
+        return false;
+    char key[64], *secret = NULL;
+    snprintf(key, sizeof key, "%s.secret", channel);
+    struct store *s = store_pool_get(r->srv->readers);
+    int rc = store_setting_get(s, key, &secret);
+    store_pool_put(r->srv->readers, s);
+    if (rc || !secret || !*secret) {
+        free(secret);
+        return false;
+    }
+    char want[160], given[160];
+    dispatch_sign(secret, t, r->body.ptr ? r->body.ptr : "", r->body.len, want, sizeof want);
+    free(secret);
+    snprintf(given, sizeof given, "t=%lld,v1=%s", t, mac);
+    int64_t skew = clock_now() - (int64_t)t * 1000;
+    return strlen(want) == strlen(given) && !sodium_memcmp(want, given, strlen(want)) &&
+           skew < SIGNATURE_SKEW_MS && skew > -SIGNATURE_SKEW_MS;
+}
+
+void h_channel_status(struct request *r)
+{
+    const char *channel = r->params[0];
+    if (strcmp(channel, "sms") && strcmp(channel, "push") && strcmp(channel, "wallet") &&
+        strcmp(channel, "in_app")) {
+        http_reply_error(r, ERR_NOT_FOUND, 404, "channel",
+                         "delivery reports are for sms, push, wallet and in_app");
+        return;
+    }
+    if (!signed_by(r, channel)) {
+        http_reply_error(r, ERR_UNAUTHORIZED, 401, "X-Rondo-Signature",
+                         "a delivery report is signed with the channel's secret: "
+                         "X-Rondo-Signature: t=UNIX_SECONDS,v1=HMAC-SHA256 of \"t.body\"");
+        return;
+    }
+    static const char *const known[] = {"message_id", "status", "detail", NULL};
+    json_t *b = http_body_object(r, known, "{\"message_id\", \"status\"}");
+    if (!b)
+        return;
+    json_t *mid = json_object_get(b, "message_id");
+    const char *status = json_string_value(json_object_get(b, "status"));
+    const char *detail = json_string_value(json_object_get(b, "detail"));
+    static const char *const statuses[] = {"delivered", "failed", "read", "clicked", NULL};
+    bool ok = false;
+    for (const char *const *k = statuses; status && *k; k++)
+        ok = ok || !strcmp(*k, status);
+    if (!json_is_integer(mid) || !ok) {
+        http_reply_error(r, ERR_INVALID, 400, json_is_integer(mid) ? "status" : "message_id",
+                         "message_id is a message id; status is delivered, failed, read or clicked");
+        json_decref(b);
+        return;
+    }
+    struct report_job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        json_decref(b);
+        http_reply_error(r, ERR_NOMEM, 503, NULL, "out of memory");
+        return;
+    }
+    j->r = r;
+    j->message_id = json_integer_value(mid);
+    snprintf(j->channel, sizeof j->channel, "%s", channel);
+    snprintf(j->status, sizeof j->status, "%s", status);
+    snprintf(j->detail, sizeof j->detail, "%s", detail ? detail : "");
+    json_decref(b);
+    j->job.apply = report_apply;
+    j->job.done = report_done;
+    http_defer(r);
+    if (writer_submit(r->srv->writer, &j->job))
+        report_done(&j->job, ERR_BUSY, &(struct errbuf){"shutting down", ""});
 }

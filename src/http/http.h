@@ -181,6 +181,7 @@ void h_track_open(struct request *r);
 void h_track_click(struct request *r);
 void h_prefs_page(struct request *r);
 void h_template_preview(struct request *r);
+void h_channel_status(struct request *r);
 void h_prefs_save(struct request *r);
 void h_profile_erase(struct request *r);
 void h_profile_search(struct request *r);
@@ -228,5 +229,10 @@ void h_task_page(struct request *r);
 void h_task_resolve(struct request *r);
 void h_clock_get(struct request *r);
 void h_clock_advance(struct request *r);
+/* letters and call lists (h_outbox.c) */
+void h_letters_list(struct request *r);
+void h_letter_batch(struct request *r);
+void h_calls_list(struct request *r);
+void h_call_outcome(struct request *r);
 
 #endif

@@ -21,7 +21,8 @@ static const char *const route_names[RT_COUNT] = {
     "/api/v1/scenarios/{id}/archive", "/api/v1/scenarios/{id}/enter",
     "/api/v1/scenarios/{id}/runs", "/api/v1/runs/{id}", "/api/v1/profiles/{id}/runs",
     "/api/v1/templates", "/api/v1/templates/{name}", "/api/v1/messages", "/api/v1/tasks",
-    "/t/{token}", "/api/v1/clock", "/api/v1/clock/advance", "/u/{token}", "/api/v1/messages/{id}", "/o/{token}", "/c/{token}", "/p/{token}", "/api/v1/templates/{name}/preview",
+    "/t/{token}", "/api/v1/clock", "/api/v1/clock/advance", "/u/{token}", "/api/v1/messages/{id}", "/o/{token}", "/c/{token}", "/p/{token}", "/api/v1/templates/{name}/preview", "/api/v1/channels/{channel}/status",
+    "/api/v1/letters", "/api/v1/letters/batches", "/api/v1/calls", "/api/v1/calls/{id}/outcome",
     "other",
 };
 

@@ -114,8 +114,13 @@ static const struct route routes[] = {
     {"GET", "/o/{token}", RT_TRACK_OPEN, h_track_open, 0},
     {"GET", "/c/{token}", RT_TRACK_CLICK, h_track_click, 0},
     {"GET", "/p/{token}", RT_PREFERENCES, h_prefs_page, 0},
+    {"POST", "/api/v1/channels/{channel}/status", RT_CHANNEL_STATUS, h_channel_status, 16384},
     {"POST", "/p/{token}", RT_PREFERENCES, h_prefs_save, 16384},
     {"POST", "/t/{token}", RT_TASK_LINK, h_task_resolve, 4096},
+    {"GET", "/api/v1/letters", RT_API_LETTERS, h_letters_list, 0},
+    {"POST", "/api/v1/letters/batches", RT_API_LETTER_BATCHES, h_letter_batch, 1024},
+    {"GET", "/api/v1/calls", RT_API_CALLS, h_calls_list, 0},
+    {"POST", "/api/v1/calls/{id}/outcome", RT_API_CALL_OUTCOME, h_call_outcome, 16384},
     {"GET", "/api/v1/clock", RT_API_CLOCK, h_clock_get, 0},
     {"POST", "/api/v1/clock/advance", RT_API_CLOCK_ADVANCE, h_clock_advance, 1024},
 };

@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "base/tz.h"
 #include "base/xalloc.h"
+#include "channel/provider.h"
 #include "channel/template.h"
 #include "scenario/internal.h"
 #include "segment/build.h"
@@ -108,6 +109,14 @@ static void read_settings(struct sc_engine *g, struct store *s)
     g->email_on = !store_setting_get(s, "email.smtp_url", &v) && v && *v;
     free(v);
     v = NULL;
+    static const struct {
+        int ch;
+        const char *name;
+    } providers[] = {{SC_CH_SMS, "sms"}, {SC_CH_PUSH, "push"}, {SC_CH_WALLET, "wallet"},
+                     {SC_CH_IN_APP, "in_app"}};
+    memset(g->provider_on, 0, sizeof g->provider_on);
+    for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++)
+        g->provider_on[providers[i].ch] = provider_configured(s, providers[i].name);
     g->public_url[0] = g->link_secret[0] = '\0';
     if (!store_setting_get(s, "public_url", &v))
         snprintf(g->public_url, sizeof g->public_url, "%s", v);

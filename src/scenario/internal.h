@@ -51,6 +51,7 @@ struct sc_engine {
     /* settings */
     int quiet_from, quiet_to; /* minutes after midnight; -1: no quiet hours */
     bool email_on;            /* an SMTP server is configured: e-mails are queued for it */
+    bool provider_on[SC_CH_COUNT]; /* sms, push, wallet, in_app with an HTTP provider */
     char public_url[512];     /* where people reach rondo's links ("" none) */
     char link_secret[128];    /* signs them (unsubscribe_secret) */
     int cap_n[SC_CH_COUNT];   /* 0: no cap */
@@ -124,6 +125,9 @@ json_t *sc_render_data(const struct sc_engine *g, struct store *s, const struct 
                        const struct sc_run *r, bool with_order);
 
 const char *sc_state_name(enum sc_state st);
+
+/* Whether a message on channel ch leaves rondo (queued for a sender) rather than stays in the outbox. */
+bool sc_channel_queues(const struct sc_engine *g, int ch);
 int sc_channel_index(const char *channel);
 
 #endif

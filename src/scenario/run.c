@@ -159,6 +159,11 @@ struct sc_template *sc_template_for(struct sc_engine *g, struct store *s, const 
     return sc_template(g, s, name);
 }
 
+bool sc_channel_queues(const struct sc_engine *g, int ch)
+{
+    return (ch == SC_CH_EMAIL && g->email_on) || (ch >= 0 && g->provider_on[ch]);
+}
+
 int sc_channel_index(const char *channel)
 {
     static const char *const names[] = {"email", "sms", "push", "letter",
@@ -425,8 +430,8 @@ static int send_message(struct sc_engine *g, struct store *s, const char *channe
             err_clear(e);
         }
     }
-    /* e-mail goes to the dispatcher when an SMTP server is set; the rest stays in the outbox */
-    bool queued = ch == SC_CH_EMAIL && g->email_on;
+    /* to the dispatcher when the channel has a server or provider; else the outbox keeps it */
+    bool queued = sc_channel_queues(g, ch);
     m.status = stop ? stop : queued ? "queued" : "stored";
     m.subject = subject;
     m.body = body;
@@ -487,7 +492,7 @@ int sc_send_now(struct sc_engine *g, struct store *s, int64_t profile_id, const 
                           message_id, e);
     g->st = saved;
     if (!rc && !strcmp(*status, "sent")) /* the message's own status: on its way, or kept */
-        *status = sc_channel_index(channel) == SC_CH_EMAIL && g->email_on ? "queued" : "stored";
+        *status = sc_channel_queues(g, sc_channel_index(channel)) ? "queued" : "stored";
     return rc;
 }
 

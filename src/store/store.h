@@ -948,6 +948,10 @@ int store_message_sent_at(struct store *s, int64_t id, int64_t *profile_id, int6
 int store_message_note(struct store *s, int64_t id, const char *what, const char *detail,
                        int64_t at);
 
+/* Set a message's status (a provider's delivery report), with the history entry. */
+int store_message_status(struct store *s, int64_t id, const char *status, const char *detail,
+                         int64_t at);
+
 /* A message with its status history [{status, detail, at}]. ERR_NOT_FOUND. Caller decrefs. */
 int store_message_get(struct store *s, int64_t id, json_t **out);
 

@@ -595,6 +595,19 @@ int store_message_note(struct store *s, int64_t id, const char *what, const char
     return message_event(s, id, what, detail, at);
 }
 
+static const char SQL_MSG_STATUS[] = "UPDATE messages SET status = ?2, updated_at = ?3 WHERE id = ?1";
+
+int store_message_status(struct store *s, int64_t id, const char *status, const char *detail,
+                         int64_t at)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_MSG_STATUS);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at);
+    int rc = step_write(s, st);
+    return rc ? rc : message_event(s, id, status, detail, at);
+}
+
 int store_message_get(struct store *s, int64_t id, json_t **out)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_MSG_GET);
