@@ -26,6 +26,8 @@ static const struct {
     {"segment", cmd_segment, "segments: check a rule, preview who it selects"},
     {"scenario", cmd_scenario, "scenarios: create, validate, activate, follow their runs"},
     {"template", cmd_template, "message templates for scenarios' send steps"},
+    {"letters", cmd_letters, "batch the day's letters for the mail house: a CSV and A4 pages"},
+    {"calls", cmd_calls, "the call centre's list as CSV, with each person's context"},
     {"settings", cmd_settings, "show and change workspace settings (the time zone)"},
     {"export", cmd_export, "export links: which profile each record is in (and vs a truth)"},
     {"check", cmd_check, "run one cleaning rule on values and show the result"},

@@ -31,6 +31,8 @@ int cmd_settings(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 int cmd_template(int argc, char **argv);
 int cmd_erase(int argc, char **argv);
+int cmd_letters(int argc, char **argv);
+int cmd_calls(int argc, char **argv);
 
 struct import;
 /* Print an import's (or a retry's) summary: text, or JSON on stdout. */

@@ -40,7 +40,7 @@ static void print_json(json_t *v)
     free(t);
 }
 
-static int export(struct store *s, int64_t day, const struct opts *o)
+static int letters_export(struct store *s, int64_t day, const struct opts *o)
 {
     struct errbuf e = {{0}, {0}};
     char *dir = o->out ? strdup(o->out) : handoff_batch_dir(o->db, day);
@@ -56,15 +56,17 @@ static int export(struct store *s, int64_t day, const struct opts *o)
     if (rc) {
         cmd_fail("letters export", rc, e.msg);
     } else if (o->json) {
-        json_t *v = json_pack("{s:O, s:I, s:I, s:s, s:O}", "batch",
+        json_t *v = json_pack("{s:o, s:I, s:I, s:s, s:O}", "batch",
                               b.batch ? json_integer(b.batch) : json_null(), "letters",
                               (json_int_t)b.letters, "merged", (json_int_t)b.merged, "dir", dir,
                               "files", b.files);
         print_json(v);
         json_decref(v);
     } else if (!b.batch) {
-        printf("no letters left to batch%s%lld merged into their household's\n",
-               b.merged ? "; " : "", (long long)b.merged);
+        printf("no letters left to batch");
+        if (b.merged)
+            printf("; %lld merged into their household's", (long long)b.merged);
+        printf("\n");
     } else {
         printf("batch %lld: %lld letters in %s/%s", (long long)b.batch, (long long)b.letters, dir,
                json_string_value(json_array_get(b.files, 0)));
@@ -77,7 +79,7 @@ static int export(struct store *s, int64_t day, const struct opts *o)
     return rc ? 1 : 0;
 }
 
-static int list(struct store *s, int64_t day, const struct opts *o)
+static int letters_list(struct store *s, int64_t day, const struct opts *o)
 {
     struct errbuf e = {{0}, {0}};
     json_t *out = NULL;
@@ -161,7 +163,7 @@ int cmd_letters(int argc, char **argv)
         cmd_fail("letters", rc, e.msg);
         return 1;
     }
-    int status = !strcmp(sub, "export") ? export(s, day, &o) : list(s, day, &o);
+    int status = !strcmp(sub, "export") ? letters_export(s, day, &o) : letters_list(s, day, &o);
     store_close(s);
     return status;
 }

@@ -327,6 +327,29 @@ test('a scenario sends personalised e-mails through SMTP to the people with an o
     'nothing for the person without an opt-in');
 });
 
+test('a transactional message (POST /api/v1/messages) reaches the SMTP server the same way, with its status history', { timeout: 60_000 }, async () => {
+  const p = await person('Tess', { optIn: false }); // transactional: no marketing opt-in needed
+  const before = (await sink.good.messages()).length;
+  const r = await srv.api('/api/v1/messages', { method: 'POST',
+    body: { profile_id: p.id, channel: 'email', template: 'welcome', transactional: true } });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.status, 'queued');
+  const mail = await until(async () => {
+    const l = await sink.good.messages();
+    return l.length > before ? l.find((m) => m.envelope.rcpt.includes(`<${p.email}>`)) : null;
+  }, 10_000, 'the transactional message in the sink');
+  assert.equal(mail.parsed.subject, SUBJECT('Tess'));
+  assert.equal(mail.parsed.messageId, `<rondo.${r.json.id}.${p.id}@shop.example>`);
+  const m = await until(async () => {
+    const x = await ok(`/api/v1/messages/${r.json.id}`);
+    return x.status === 'sent' ? x : null;
+  }, 10_000, 'sent');
+  assert.deepEqual(m.history.map((h) => h.status), ['queued', 'sent']);
+  assert.equal(m.run_id, null);
+  const plain = await srv.api('/api/v1/messages', { method: 'POST', body: { profile_id: p.id, channel: 'email', template: 'welcome' } });
+  assert.equal(plain.json.status, 'no_consent', 'without transactional, the marketing opt-in applies');
+});
+
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 const historyOf = async (m) => (await ok(`/api/v1/messages/${m.id}`)).history;
 const eventsOf = async (p, name) => (await srv.profile(p.id)).events.filter((e) => e.name === name);
