@@ -40,8 +40,8 @@ int handoff_day(const char *text, int64_t *day, struct errbuf *e)
     if (!shape)
         return err_field(e, ERR_INVALID, "date", "date must be a day YYYY-MM-DD, got \"%s\"",
                          text ? text : "");
-    int64_t y = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 +
-                (text[3] - '0');
+    int64_t y =
+        (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 + (text[3] - '0');
     int m = (text[5] - '0') * 10 + (text[6] - '0'), d = (text[8] - '0') * 10 + (text[9] - '0');
     int64_t days = clock_days_from_civil(y, m, d), y2;
     int m2, d2;
@@ -95,17 +95,8 @@ static int make_dirs(const char *dir, struct errbuf *e)
     return rc;
 }
 
-static void sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 /*
- * Write b as dir/name, synced. exclusive: never replace a file (ERR_EXISTS
+ * Write b as dir/name (not synced: write_batch syncs once for all). exclusive: never replace a file (ERR_EXISTS
  * when there is one, nothing written); else replace it.
  */
 static int write_file(const char *dir, const char *name, const struct buf *b, bool exclusive,
@@ -133,8 +124,6 @@ static int write_file(const char *dir, const char *name, const struct buf *b, bo
         else
             off += (size_t)n;
     }
-    if (!rc && fsync(fd))
-        rc = err_set(e, ERR_IO, "syncing %s: %s", path.ptr, strerror(errno));
     if (close(fd) && !rc)
         rc = err_set(e, ERR_IO, "closing %s: %s", path.ptr, strerror(errno));
     if (rc)
@@ -147,7 +136,8 @@ static void remove_files(const char *dir, const json_t *files)
 {
     size_t i;
     json_t *f;
-    json_array_foreach(files, i, f) {
+    json_array_foreach(files, i, f)
+    {
         struct buf path;
         buf_init(&path, 0);
         buf_addf(&path, "%s/%s", dir, json_string_value(f));
@@ -188,12 +178,23 @@ static int html_add(struct buf *b, const char *s)
     int rc = 0;
     for (; s && *s && !rc; s++) {
         switch (*s) {
-        case '&': rc = buf_adds(b, "&amp;"); break;
-        case '<': rc = buf_adds(b, "&lt;"); break;
-        case '>': rc = buf_adds(b, "&gt;"); break;
-        case '"': rc = buf_adds(b, "&quot;"); break;
-        case '\'': rc = buf_adds(b, "&#39;"); break;
-        default: rc = buf_addch(b, *s);
+        case '&':
+            rc = buf_adds(b, "&amp;");
+            break;
+        case '<':
+            rc = buf_adds(b, "&lt;");
+            break;
+        case '>':
+            rc = buf_adds(b, "&gt;");
+            break;
+        case '"':
+            rc = buf_adds(b, "&quot;");
+            break;
+        case '\'':
+            rc = buf_adds(b, "&#39;");
+            break;
+        default:
+            rc = buf_addch(b, *s);
         }
     }
     return rc;
@@ -333,8 +334,7 @@ static int list_one(void *ctx, const struct store_handoff *h)
         json_object_set_new(o, "country", json_string(a.country));
         free(a.copy);
     } else {
-        static const char *const keys[] = {"name", "street_line", "postal_code", "city",
-                                           "country"};
+        static const char *const keys[] = {"name", "street_line", "postal_code", "city", "country"};
         for (size_t i = 0; i < 5; i++)
             json_object_set_new(o, keys[i], json_null());
     }
@@ -384,7 +384,9 @@ static int pick_one(void *ctx, const struct store_handoff *h)
         p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
     }
     p->v[p->n++] = (struct pick){
-        .id = h->id, .profile_id = h->profile_id, .household_id = h->household_id,
+        .id = h->id,
+        .profile_id = h->profile_id,
+        .household_id = h->household_id,
         .tpl = xstrdup(h->template_name ? h->template_name : ""),
         .kind = pending ? L_PENDING : L_BATCHED,
     };
@@ -449,22 +451,27 @@ static const char PAGE_STYLE[] =
     "@page{size:A4;margin:20mm 20mm 20mm 25mm}\n"
     "html,body{margin:0;padding:0}\n"
     "body{font:11pt/1.45 \"DejaVu Serif\",Georgia,serif;color:#000}\n"
-    /* the address in the window of a DL/C5 window envelope (DIN 5008 form B): 20 mm from
-       the sheet's left edge, 45 mm from its top, 85 x 45 mm */
+    /* the address in the window of a window envelope (DIN 5008 form B: the field 20 mm from
+       the sheet's left edge and 45 mm from its top, 85 x 45 mm, its text 5 mm in, where the
+       page's margin puts it; a page clips what lies in its margins) */
     ".letter{position:relative;padding-top:80mm}\n"
-    ".window{position:absolute;top:25mm;left:-5mm;width:85mm;height:45mm;overflow:hidden;"
+    ".window{position:absolute;top:25mm;left:0;width:80mm;height:45mm;overflow:hidden;"
     "font:10pt/1.3 \"DejaVu Sans\",Arial,sans-serif}\n"
-    ".subject{font-weight:bold;margin:0 0 6mm}\n";
+    ".subject{font-weight:bold;margin:0 0 6mm}\n"
+    /* on a screen, the sheet as it prints */
+    "@media screen{body{width:165mm;padding:20mm 20mm 20mm 25mm}}\n";
 
 static int page_of(struct buf *b, const struct store_handoff *h, const struct addr *a)
 {
     buf_reset(b);
     int rc = buf_adds(b, "<!doctype html>\n<html lang=\"");
     rc = rc ? rc : html_add(b, h->language && *h->language ? h->language : "en");
-    rc = rc ? rc : buf_addf(b, "\"><head><meta charset=\"utf-8\"><title>Letter %lld</title>\n"
-                               "<style>\n%s</style></head>\n<body><article class=\"letter\" "
-                               "data-letter=\"%lld\">\n<div class=\"window\">",
-                            (long long)h->id, PAGE_STYLE, (long long)h->id);
+    rc = rc ? rc
+            : buf_addf(b,
+                       "\"><head><meta charset=\"utf-8\"><title>Letter %lld</title>\n"
+                       "<style>\n%s</style></head>\n<body><article class=\"letter\" "
+                       "data-letter=\"%lld\">\n<div class=\"window\">",
+                       (long long)h->id, PAGE_STYLE, (long long)h->id);
     const char *lines[4] = {a->name, a->street, NULL, a->country};
     for (int i = 0; i < 4 && !rc; i++) {
         if (i == 2) {
@@ -501,8 +508,8 @@ static int write_one(void *ctx, const struct store_handoff *h)
     snprintf(name, sizeof name, "letter-%lld.html", (long long)h->id);
     snprintf(id, sizeof id, "%lld", (long long)h->id);
     snprintf(profile, sizeof profile, "%lld", (long long)h->profile_id);
-    const char *row[] = {id, profile, a.name, a.street, a.postal, a.city, a.country,
-                         h->template_name, name};
+    const char *row[] = {id,     profile,   a.name,           a.street, a.postal,
+                         a.city, a.country, h->template_name, name};
     int rc = page_of(&w->page, h, &a);
     if (rc)
         err_set(w->e, rc, "letter %lld is too large to print", (long long)h->id);
@@ -534,9 +541,9 @@ static int write_batch(struct store *s, int64_t day, const char *dir, const int6
     struct writing w = {.dir = dir, .go = go, .ngo = ngo, .files = files, .e = e};
     buf_init(&w.csv, 0);
     buf_init(&w.page, 16u << 20);
-    static const char *const header[] = {"letter_id", "profile_id",  "name", "street_line",
-                                         "postal_code", "city",      "country", "template",
-                                         "pages_file"};
+    static const char *const header[] = {"letter_id",   "profile_id",  "name",
+                                         "street_line", "postal_code", "city",
+                                         "country",     "template",    "pages_file"};
     int rc = make_dirs(dir, e);
     if (!rc)
         rc = csv_row(&w.csv, header, 9);
@@ -549,8 +556,11 @@ static int write_batch(struct store *s, int64_t day, const char *dir, const int6
         rc = err_set(e, ERR_DB, "the letters of the batch changed while it was written");
     if (!rc)
         rc = write_csv(&w, batch);
+    /* one sync for every page, the CSV and their directory entries, before the letters are
+       marked: on Linux sync() returns once it is all on disk, which costs one flush where a
+       fsync per page would cost one journal commit each (and the writer waits meanwhile) */
     if (!rc)
-        sync_dir(dir);
+        sync();
     buf_release(&w.csv);
     buf_release(&w.page);
     return rc;
@@ -644,8 +654,8 @@ void handoff_batch_release(struct handoff_batch *b)
 
 /* ---- calls -------------------------------------------------------------------------------- */
 
-const char *const handoff_outcomes[] = {"reached", "no_answer", "wrong_number", "callback",
-                                        "declined", NULL};
+const char *const handoff_outcomes[] = {"reached",  "no_answer", "wrong_number",
+                                        "callback", "declined",  NULL};
 
 /* Whether an outcome ends the call (the others leave it on the list). */
 static bool closes(const char *outcome)
@@ -669,8 +679,6 @@ static json_t *money(int64_t cents)
 
 static int call_one(void *ctx, const struct store_handoff *h)
 {
-    if (h->erased || !h->address)
-        return 0; /* nobody left to call */
     json_t *o = json_object();
     char *name = full_name(h->first_name, h->last_name);
     json_object_set_new(o, "id", json_integer(h->id));
@@ -709,8 +717,8 @@ int handoff_calls(struct store *s, const char *status, int64_t after, int limit,
                   struct errbuf *e)
 {
     const char *st = !status || !strcmp(status, "open") ? "stored"
-                   : !strcmp(status, "closed")          ? "called"
-                   : !strcmp(status, "all")             ? NULL
+                     : !strcmp(status, "closed")        ? "called"
+                     : !strcmp(status, "all")           ? NULL
                                                         : "?";
     *out = NULL;
     if (st && *st == '?')
@@ -744,26 +752,38 @@ static const char *field_text(const json_t *v, char *tmp, size_t n)
 
 int handoff_calls_csv(const json_t *calls, struct buf *out)
 {
-    static const char *const header[] = {
-        "message_id", "profile_id", "name", "phone", "status", "attempts", "scenario",
-        "template", "created_at", "lifecycle_stage", "orders", "last_order_at",
-        "last_order_total", "last_order_currency", "script"};
+    static const char *const header[] = {"message_id",
+                                         "profile_id",
+                                         "name",
+                                         "phone",
+                                         "status",
+                                         "attempts",
+                                         "scenario",
+                                         "template",
+                                         "created_at",
+                                         "lifecycle_stage",
+                                         "orders",
+                                         "last_order_at",
+                                         "last_order_total",
+                                         "last_order_currency",
+                                         "script"};
     enum { NCOLS = sizeof header / sizeof header[0] };
     int rc = csv_row(out, header, NCOLS);
     size_t i;
     json_t *c;
-    json_array_foreach(calls, i, c) {
+    json_array_foreach(calls, i, c)
+    {
         if (rc)
             break;
         json_t *ctx = json_object_get(c, "context"), *lo = json_object_get(ctx, "last_order");
         const json_t *v[NCOLS] = {
-            json_object_get(c, "id"), json_object_get(c, "profile_id"),
-            json_object_get(c, "name"), json_object_get(c, "phone"),
-            json_object_get(c, "status"), json_object_get(c, "attempts"),
-            json_object_get(c, "scenario"), json_object_get(c, "template"),
+            json_object_get(c, "id"),         json_object_get(c, "profile_id"),
+            json_object_get(c, "name"),       json_object_get(c, "phone"),
+            json_object_get(c, "status"),     json_object_get(c, "attempts"),
+            json_object_get(c, "scenario"),   json_object_get(c, "template"),
             json_object_get(c, "created_at"), json_object_get(ctx, "lifecycle_stage"),
-            json_object_get(ctx, "orders"), json_object_get(lo, "date"),
-            json_object_get(lo, "total"), json_object_get(lo, "currency"),
+            json_object_get(ctx, "orders"),   json_object_get(lo, "date"),
+            json_object_get(lo, "total"),     json_object_get(lo, "currency"),
             json_object_get(c, "script")};
         char tmp[NCOLS][32];
         const char *row[NCOLS];
@@ -774,8 +794,8 @@ int handoff_calls_csv(const json_t *calls, struct buf *out)
     return rc;
 }
 
-int handoff_call_outcome(struct store *s, int64_t message_id, const char *outcome,
-                         const char *note, const char *agent, int64_t now, struct errbuf *e)
+int handoff_call_outcome(struct store *s, int64_t message_id, const char *outcome, const char *note,
+                         const char *agent, int64_t now, struct errbuf *e)
 {
     bool known = false;
     for (const char *const *o = handoff_outcomes; *o && !known; o++)
@@ -793,9 +813,13 @@ int handoff_call_outcome(struct store *s, int64_t message_id, const char *outcom
     const char *channel = json_string_value(json_object_get(m, "channel"));
     const char *status = json_string_value(json_object_get(m, "status"));
     int64_t profile_id = json_integer_value(json_object_get(m, "profile_id"));
+    bool erased = json_is_null(json_object_get(m, "address")); /* erasing clears the phone */
     if (!channel || strcmp(channel, "call"))
         rc = err_field(e, ERR_NOT_FOUND, "id", "message %lld is not a call (its channel is %s)",
                        (long long)message_id, channel ? channel : "unknown");
+    else if (erased)
+        rc = err_field(e, ERR_NOT_FOUND, "id", "call %lld has no person any more (erased)",
+                       (long long)message_id);
     else if (!status || strcmp(status, "stored"))
         rc = err_field(e, ERR_EXISTS, "id", "call %lld is not open: its status is %s",
                        (long long)message_id, status ? status : "unknown");
@@ -807,8 +831,8 @@ int handoff_call_outcome(struct store *s, int64_t message_id, const char *outcom
     buf_addf(&detail, "%s%s%s%s%s", outcome, agent ? " by " : "", agent ? agent : "",
              note ? ": " : "", note ? note : "");
     bool done = closes(outcome);
-    rc = store_message_move(s, message_id, "stored", done ? "called" : NULL,
-                            done ? NULL : outcome, detail.ptr, true, now);
+    rc = store_message_move(s, message_id, "stored", done ? "called" : NULL, done ? NULL : outcome,
+                            detail.ptr, true, now);
     buf_release(&detail);
     if (rc)
         return err_set(e, rc == ERR_EXISTS ? ERR_EXISTS : rc, "recording the outcome: %s",
@@ -820,8 +844,12 @@ int handoff_call_outcome(struct store *s, int64_t message_id, const char *outcom
                               "outcome", outcome, "note", note, "agent", agent);
     char *text = json_dumps(props, JSON_COMPACT);
     json_decref(props);
-    struct store_event ev = {.profile_id = survivor, .source = "rondo", .type = "track",
-                             .name = "Call Outcome", .properties = text, .ts = now,
+    struct store_event ev = {.profile_id = survivor,
+                             .source = "rondo",
+                             .type = "track",
+                             .name = "Call Outcome",
+                             .properties = text,
+                             .ts = now,
                              .received_at = now};
     rc = store_event_add(s, &ev);
     free(text);

@@ -96,11 +96,11 @@ int handoff_calls_csv(const json_t *calls, struct buf *out);
  * attempt is counted and noted in the message's history, and the person
  * gets a profile event "Call Outcome" {message_id, outcome, note, agent}
  * (source "rondo"). ERR_INVALID naming "outcome"; ERR_NOT_FOUND naming "id"
- * for an unknown message or one that is not a call; ERR_EXISTS when the
- * call is closed (or was never open).
+ * for an unknown message, one that is not a call or one to a person who was
+ * erased; ERR_EXISTS when the call is closed (or was never open).
  */
-int handoff_call_outcome(struct store *s, int64_t message_id, const char *outcome,
-                         const char *note, const char *agent, int64_t now, struct errbuf *e);
+int handoff_call_outcome(struct store *s, int64_t message_id, const char *outcome, const char *note,
+                         const char *agent, int64_t now, struct errbuf *e);
 
 /* Append one CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180). */
 int handoff_csv_field(struct buf *b, const char *s);

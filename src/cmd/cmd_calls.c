@@ -41,8 +41,10 @@ static int write_out(const char *path, const struct buf *b)
 int cmd_calls(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},     {"out", required_argument, NULL, 'o'},
-        {"status", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+        {"db", required_argument, NULL, 'd'},
+        {"out", required_argument, NULL, 'o'},
+        {"status", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL, *out = NULL, *status = "open";
@@ -50,17 +52,29 @@ int cmd_calls(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'o': out = optarg; break;
-        case 's': status = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'd':
+            db = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 's':
+            status = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     const char *sub = optind < argc ? argv[optind] : NULL;
-    const char *why = !sub ? "a subcommand is required" : strcmp(sub, "export") ? "unknown subcommand"
-                    : !db ? "--db PATH is required" : optind + 1 != argc ? "too many arguments"
-                    : NULL;
+    const char *why = !sub                    ? "a subcommand is required"
+                      : strcmp(sub, "export") ? "unknown subcommand"
+                      : !db                   ? "--db PATH is required"
+                      : optind + 1 != argc    ? "too many arguments"
+                                              : NULL;
     if (why) {
         fprintf(stderr, "rondo calls: %s\n", why);
         usage(stderr);

@@ -16,16 +16,15 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: rondo letters <subcommand> --db PATH [--date YYYY-MM-DD] ...\n"
-            "  export [--out DIR] [--per-household] [--json]\n"
-            "      batch the day's letters still in the outbox: DIR/letters.csv (the address\n"
-            "      blocks) and one print-ready A4 page per letter (letter-ID.html); they\n"
-            "      become \"batched\". --per-household: one letter per household and template\n"
-            "      a day, the others become \"merged_household\". DIR defaults to\n"
-            "      PATH.letters/YYYY-MM-DD, where the API writes too.\n"
-            "  list [--json]     the day's letters, with their status and batch\n"
-            "  The day is in UTC; it defaults to today.\n");
+    fprintf(f, "usage: rondo letters <subcommand> --db PATH [--date YYYY-MM-DD] ...\n"
+               "  export [--out DIR] [--per-household] [--json]\n"
+               "      batch the day's letters still in the outbox: DIR/letters.csv (the address\n"
+               "      blocks) and one print-ready A4 page per letter (letter-ID.html); they\n"
+               "      become \"batched\". --per-household: one letter per household and template\n"
+               "      a day, the others become \"merged_household\". DIR defaults to\n"
+               "      PATH.letters/YYYY-MM-DD, where the API writes too.\n"
+               "  list [--json]     the day's letters, with their status and batch\n"
+               "  The day is in UTC; it defaults to today.\n");
 }
 
 struct opts {
@@ -95,7 +94,8 @@ static int letters_list(struct store *s, int64_t day, const struct opts *o)
         json_t *l;
         printf("%-7s %-17s %-6s %-8s %-20s %s\n", "ID", "STATUS", "BATCH", "PROFILE", "TEMPLATE",
                "NAME");
-        json_array_foreach(out, i, l) {
+        json_array_foreach(out, i, l)
+        {
             json_t *batch = json_object_get(l, "batch");
             char bt[24] = "-";
             if (json_is_integer(batch))
@@ -105,8 +105,8 @@ static int letters_list(struct store *s, int64_t day, const struct opts *o)
             printf("%-7lld %-17s %-6s %-8lld %-20s %s\n",
                    (long long)json_integer_value(json_object_get(l, "id")),
                    json_string_value(json_object_get(l, "status")), bt,
-                   (long long)json_integer_value(json_object_get(l, "profile_id")),
-                   tpl ? tpl : "-", name ? name : "");
+                   (long long)json_integer_value(json_object_get(l, "profile_id")), tpl ? tpl : "-",
+                   name ? name : "");
         }
     }
     json_decref(out);
@@ -116,9 +116,12 @@ static int letters_list(struct store *s, int64_t day, const struct opts *o)
 int cmd_letters(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},    {"date", required_argument, NULL, 'D'},
-        {"out", required_argument, NULL, 'o'},   {"per-household", no_argument, NULL, 'H'},
-        {"json", no_argument, NULL, 'j'},        {"help", no_argument, NULL, 'h'},
+        {"db", required_argument, NULL, 'd'},
+        {"date", required_argument, NULL, 'D'},
+        {"out", required_argument, NULL, 'o'},
+        {"per-household", no_argument, NULL, 'H'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct opts o = {0};
@@ -126,22 +129,38 @@ int cmd_letters(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': o.db = optarg; break;
-        case 'D': o.date = optarg; break;
-        case 'o': o.out = optarg; break;
-        case 'H': o.per_household = true; break;
-        case 'j': o.json = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'd':
+            o.db = optarg;
+            break;
+        case 'D':
+            o.date = optarg;
+            break;
+        case 'o':
+            o.out = optarg;
+            break;
+        case 'H':
+            o.per_household = true;
+            break;
+        case 'j':
+            o.json = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     const char *sub = optind < argc ? argv[optind] : NULL;
     bool known = sub && (!strcmp(sub, "export") || !strcmp(sub, "list"));
-    const char *why = !sub ? "a subcommand is required" : !known ? "unknown subcommand"
-                    : !o.db ? "--db PATH is required" : optind + 1 != argc ? "too many arguments"
-                    : !strcmp(sub, "list") && (o.out || o.per_household)
-                        ? "--out and --per-household are for export"
-                        : NULL;
+    const char *why = !sub                 ? "a subcommand is required"
+                      : !known             ? "unknown subcommand"
+                      : !o.db              ? "--db PATH is required"
+                      : optind + 1 != argc ? "too many arguments"
+                      : !strcmp(sub, "list") && (o.out || o.per_household)
+                          ? "--out and --per-household are for export"
+                          : NULL;
     if (why) {
         fprintf(stderr, "rondo letters: %s\n", why);
         usage(stderr);

@@ -106,10 +106,10 @@ static void batch_done(struct writer_job *job, int rc, const struct errbuf *e)
         handoff_batch_discard(&j->out); /* written, but the marks did not commit */
         http_reply_errbuf(r, rc, e);
     } else {
-        json_t *o = json_pack("{s:s, s:I, s:I, s:b, s:s, s:O}", "date", d, "letters",
-                              (json_int_t)j->out.letters, "merged", (json_int_t)j->out.merged,
-                              "per_household", j->per_household, "dir", j->dir, "files",
-                              j->out.files);
+        json_t *o =
+            json_pack("{s:s, s:I, s:I, s:b, s:s, s:O}", "date", d, "letters",
+                      (json_int_t)j->out.letters, "merged", (json_int_t)j->out.merged,
+                      "per_household", j->per_household, "dir", j->dir, "files", j->out.files);
         json_object_set_new(o, "batch", j->out.batch ? json_integer(j->out.batch) : json_null());
         http_reply_json(r, j->out.batch ? 201 : 200, o);
     }
@@ -124,15 +124,17 @@ void h_letter_batch(struct request *r)
     static const char *const known[] = {"date", "per_household", NULL};
     if (http_auth_api(r, ROLE_MARKETER))
         return;
-    json_t *b = r->body.len ? http_body_object(r, known, "{\"date\": \"YYYY-MM-DD\", "
-                                                          "\"per_household\": false}")
+    json_t *b = r->body.len ? http_body_object(r, known,
+                                               "{\"date\": \"YYYY-MM-DD\", "
+                                               "\"per_household\": false}")
                             : json_object();
     if (!b)
         return;
     json_t *date = json_object_get(b, "date"), *ph = json_object_get(b, "per_household");
     int64_t day;
     if ((date && !json_is_string(date)) || (ph && !json_is_boolean(ph))) {
-        http_reply_error(r, ERR_INVALID, 400, date && !json_is_string(date) ? "date" : "per_household",
+        http_reply_error(r, ERR_INVALID, 400,
+                         date && !json_is_string(date) ? "date" : "per_household",
                          "date is a day \"YYYY-MM-DD\", per_household true or false");
         json_decref(b);
         return;
@@ -201,8 +203,8 @@ void h_calls_list(struct request *r)
     }
     size_t n = json_array_size(list);
     json_t *last = n ? json_object_get(json_array_get(list, n - 1), "id") : NULL;
-    json_t *next = n == (size_t)limit && last ? json_integer(json_integer_value(last))
-                                              : json_null();
+    json_t *next =
+        n == (size_t)limit && last ? json_integer(json_integer_value(last)) : json_null();
     http_reply_json(r, 200, json_pack("{s:o, s:o}", "data", list, "next_cursor", next));
 }
 
@@ -219,10 +221,9 @@ static int outcome_apply(struct store *s, struct writer_job *job, struct errbuf 
     struct outcome_job *j = (struct outcome_job *)job;
     const char *outcome = json_string_value(json_object_get(j->body, "outcome"));
     j->closed = strcmp(outcome, "no_answer") && strcmp(outcome, "callback");
-    return handoff_call_outcome(s, j->id, outcome,
-                                json_string_value(json_object_get(j->body, "note")),
-                                json_string_value(json_object_get(j->body, "agent")), clock_now(),
-                                e);
+    return handoff_call_outcome(
+        s, j->id, outcome, json_string_value(json_object_get(j->body, "note")),
+        json_string_value(json_object_get(j->body, "agent")), clock_now(), e);
 }
 
 static void outcome_done(struct writer_job *job, int rc, const struct errbuf *e)
@@ -234,10 +235,10 @@ static void outcome_done(struct writer_job *job, int rc, const struct errbuf *e)
     else if (rc)
         http_reply_errbuf(r, rc, e);
     else
-        http_reply_json(r, 200, json_pack("{s:I, s:s, s:O, s:s}", "id", (json_int_t)j->id,
-                                          "status", j->closed ? "called" : "stored", "outcome",
-                                          json_object_get(j->body, "outcome"), "event",
-                                          "Call Outcome"));
+        http_reply_json(r, 200,
+                        json_pack("{s:I, s:s, s:O, s:s}", "id", (json_int_t)j->id, "status",
+                                  j->closed ? "called" : "stored", "outcome",
+                                  json_object_get(j->body, "outcome"), "event", "Call Outcome"));
     json_decref(j->body);
     free(j);
     http_resume(r);
@@ -255,7 +256,8 @@ static const char *outcome_bad(const json_t *b, const char **why)
     if (!known)
         return "outcome";
     *why = "note is a text of at most 2000 bytes";
-    if (note && !json_is_null(note) && (!json_is_string(note) || json_string_length(note) > NOTE_MAX))
+    if (note && !json_is_null(note) &&
+        (!json_is_string(note) || json_string_length(note) > NOTE_MAX))
         return "note";
     *why = "agent is a text of at most 200 bytes";
     if (agent && !json_is_null(agent) &&

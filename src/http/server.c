@@ -28,9 +28,6 @@
 #include "channel/dispatch.h"
 #include "scenario/live.h"
 #include "segment/live.h"
-#include "channel/dispatch.h"
-#include "scenario/live.h"
-#include "segment/live.h"
 
 enum req_state { REQ_RECEIVING, REQ_DEFERRED, REQ_REPLIED, REQ_SENT };
 

@@ -422,6 +422,8 @@ static const char m006[] =
     "CREATE UNIQUE INDEX messages_run_step ON messages(run_id, step) WHERE run_id IS NOT NULL;"
     /* what a dispatcher sends (webhooks now, channels with a provider in issue 7) */
     "CREATE INDEX messages_queued ON messages(next_attempt_at) WHERE status = 'queued';"
+    /* the outbox by channel: a day's letters, the open call list */
+    "CREATE INDEX messages_outbox ON messages(channel, status, created_at);"
     /* every status a message had, with when and why: GET /api/v1/messages/{id} */
     "CREATE TABLE message_events ("
     "  id INTEGER PRIMARY KEY,"

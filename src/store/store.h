@@ -1092,7 +1092,8 @@ int store_letters_of_day(struct store *s, int64_t from, int64_t to,
 /*
  * Calls (channel "call") with the status given, or "stored" and "called"
  * when status is NULL, with id > after, by id, at most limit (<= 0: all),
- * each with the person's context (lifecycle stage, orders).
+ * each with the person's context (lifecycle stage, orders). Calls to a
+ * person who was erased are left out.
  */
 int store_calls(struct store *s, const char *status, int64_t after, int limit,
                 int (*fn)(void *ctx, const struct store_handoff *h), void *ctx);

@@ -97,7 +97,7 @@ static const char SQL_CALLS[] =
     " LEFT JOIN scenarios c ON c.id = m.scenario_id"
     " LEFT JOIN orders lo ON lo.id = (SELECT o.id FROM orders o WHERE o.profile_id = m.profile_id"
     "  AND o.status != 'cancelled' ORDER BY o.ordered_at DESC, o.id DESC LIMIT 1)"
-    " WHERE m.channel = 'call' AND m.id > ?2"
+    " WHERE m.channel = 'call' AND m.id > ?2 AND m.address IS NOT NULL AND p.erased_at IS NULL"
     " AND (CASE WHEN ?1 IS NULL THEN m.status IN ('stored', 'called') ELSE m.status = ?1 END)"
     " ORDER BY m.id LIMIT ?3";
 

@@ -397,6 +397,9 @@ static const char *const SQL_ERASE[] = {
     "DELETE FROM consent_history WHERE profile_id IN " ERASE_SET,
     "DELETE FROM segment_members WHERE profile_id IN " ERASE_SET,
     "DELETE FROM profile_stats WHERE profile_id IN " ERASE_SET,
+    /* what waits to be sent, printed or called goes nowhere now */
+    "UPDATE messages SET status = 'erased' WHERE status IN ('queued', 'stored') AND profile_id IN "
+    ERASE_SET,
     "UPDATE messages SET address = NULL, subject = NULL, body = NULL, html = NULL"
     " WHERE profile_id IN " ERASE_SET,
     "UPDATE tasks SET description = NULL WHERE profile_id IN " ERASE_SET,

@@ -654,7 +654,8 @@ static const char SQL_MSG_RESULT[] =
     " updated_at = ?6 WHERE id = ?1 AND status = 'queued'";
 static const char SQL_MSG_COUNT[] =
     "SELECT count(*) FROM messages WHERE profile_id = ?1 AND channel = ?2 AND created_at >= ?3"
-    " AND status IN ('queued', 'sent', 'stored', 'delivered', 'opened', 'clicked')";
+    " AND status IN ('queued', 'sent', 'stored', 'delivered', 'opened', 'clicked', 'batched',"
+    " 'called')";
 static const char SQL_MSG_LIST[] =
     "SELECT id, profile_id, channel, template, run_id, step, scenario_id, status, address,"
     " subject, body, html, created_at FROM messages"
