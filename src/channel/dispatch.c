@@ -235,9 +235,10 @@ static int on_email_due(void *ctx, const struct store_queued *q)
 static int delivery_event(struct store *s, const struct email_job *j, const char *name,
                           int64_t now)
 {
-    char props[64], mid[64];
+    char props[64], mid[80];
     snprintf(props, sizeof props, "{\"message_id\":%lld}", (long long)j->id);
-    snprintf(mid, sizeof mid, "rondo-message-%lld-%s", (long long)j->id, j->status);
+    snprintf(mid, sizeof mid, "rondo-message-%lld-%s-%d", (long long)j->id, j->status,
+             j->attempts + 1); /* one per attempt: each soft bounce is an event */
     struct store_event ev = {.profile_id = j->profile_id, .source = "rondo", .type = "track",
                              .name = name, .properties = props, .message_id = mid, .ts = now,
                              .received_at = now};
@@ -255,9 +256,14 @@ static int email_apply(struct store *s, struct writer_job *job, struct errbuf *e
                                       j->error[0] ? j->error : NULL, now);
         if (!rc && !strcmp(j->status, "bounced")) /* a hard bounce: never again to it */
             rc = store_suppress(s, "email", j->to, j->error, now);
-        if (!rc && (!strcmp(j->status, "sent") || !strcmp(j->status, "bounced")))
-            rc = delivery_event(s, j, !strcmp(j->status, "sent") ? "Email Sent" : "Email Bounced",
-                                now);
+        /* soft bounces (queued again after a refusal) are events too: the person's box may be full */
+        const char *ev = !strcmp(j->status, "sent")      ? "Email Sent"
+                       : !strcmp(j->status, "bounced")   ? "Email Bounced"
+                       : !strcmp(j->status, "queued") && strstr(j->error, "RCPT failed: 4")
+                           ? "Email Soft Bounced"
+                           : NULL;
+        if (!rc && ev)
+            rc = delivery_event(s, j, ev, now);
         if (rc)
             return err_set(e, rc, "recording e-mail %lld: %s", (long long)j->id,
                            store_last_error(s));

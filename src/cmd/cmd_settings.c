@@ -138,6 +138,8 @@ static const struct setting {
      "the sender: \"Shop <news@shop.example>\"", false},
     {"email.connections", "4", check_connections, "SMTP connections open at once, kept and reused", false},
     {"email.rate", "0 (no limit)", check_rate, "e-mails per second at most", false},
+    {"email.secret", "none", check_secret,
+     "checks the e-mail provider's reports of bounces and complaints", true},
     {"topics", "none", check_topics,
      "what people may choose on the preference page (\"newsletter,offers,events\"): e-mail purposes",
      false},

@@ -434,15 +434,31 @@ static int report_apply(struct store *s, struct writer_job *job, struct errbuf *
     if (rc || strcmp(channel, j->channel))
         return err_field(e, ERR_NOT_FOUND, "message_id", "no %s message has the id %lld",
                          j->channel, (long long)j->message_id);
-    bool final = !strcmp(j->status, "delivered") || !strcmp(j->status, "failed");
-    rc = final ? store_message_status(s, j->message_id, j->status, j->detail[0] ? j->detail : NULL, now)
-               : store_message_note(s, j->message_id, j->status, j->detail[0] ? j->detail : NULL, now);
+    const char *detail = j->detail[0] ? j->detail : NULL;
+    bool final = !strcmp(j->status, "delivered") || !strcmp(j->status, "failed") ||
+                 !strcmp(j->status, "bounced");
+    rc = final ? store_message_status(s, j->message_id, j->status, detail, now)
+               : store_message_note(s, j->message_id, j->status, detail, now);
+    int64_t survivor = profile_id;
+    if (store_profile_resolve(s, profile_id, &survivor))
+        survivor = profile_id;
+    /* an e-mail that bounced later, or that the person marked as spam: never again to it */
+    bool bounce = !strcmp(j->status, "bounced"), complaint = !strcmp(j->status, "complained");
+    if (!rc && (bounce || complaint) && address[0])
+        rc = store_suppress(s, j->channel, address, complaint ? "complaint" : "bounced", now);
+    if (!rc && complaint) {
+        struct store_consent c = {.profile_id = survivor, .channel = "email", .purpose = "",
+                                  .status = "opted_out", .source = "spam complaint",
+                                  .wording = address, .ts = now};
+        rc = store_consent_set(s, &c, now);
+    }
     if (rc)
         return rc;
-    /* "SMS Delivered", "Push Read": for segments and scenarios */
+    /* "SMS Delivered", "Push Read", "Email Complained": for segments and scenarios */
     static const struct {
         const char *channel, *label;
-    } labels[] = {{"sms", "SMS"}, {"push", "Push"}, {"wallet", "Wallet"}, {"in_app", "In-App"}};
+    } labels[] = {{"sms", "SMS"},       {"push", "Push"},    {"wallet", "Wallet"},
+                  {"in_app", "In-App"}, {"email", "Email"}};
     const char *label = j->channel;
     for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
         if (!strcmp(labels[i].channel, j->channel))
@@ -450,9 +466,6 @@ static int report_apply(struct store *s, struct writer_job *job, struct errbuf *
     char name[64], props[64];
     snprintf(name, sizeof name, "%s %c%s", label, j->status[0] - 32, j->status + 1);
     snprintf(props, sizeof props, "{\"message_id\":%lld}", (long long)j->message_id);
-    int64_t survivor = profile_id;
-    if (store_profile_resolve(s, profile_id, &survivor))
-        survivor = profile_id;
     struct store_event ev = {.profile_id = survivor, .source = "rondo", .type = "track",
                              .name = name, .properties = props, .ts = now, .received_at = now};
     return store_event_add(s, &ev);
@@ -503,9 +516,9 @@ void h_channel_status(struct request *r)
 {
     const char *channel = r->params[0];
     if (strcmp(channel, "sms") && strcmp(channel, "push") && strcmp(channel, "wallet") &&
-        strcmp(channel, "in_app")) {
+        strcmp(channel, "in_app") && strcmp(channel, "email")) {
         http_reply_error(r, ERR_NOT_FOUND, 404, "channel",
-                         "delivery reports are for sms, push, wallet and in_app");
+                         "delivery reports are for email, sms, push, wallet and in_app");
         return;
     }
     if (!signed_by(r, channel)) {
@@ -521,13 +534,15 @@ void h_channel_status(struct request *r)
     json_t *mid = json_object_get(b, "message_id");
     const char *status = json_string_value(json_object_get(b, "status"));
     const char *detail = json_string_value(json_object_get(b, "detail"));
-    static const char *const statuses[] = {"delivered", "failed", "read", "clicked", NULL};
+    static const char *const statuses[] = {"delivered", "failed",  "read",
+                                           "clicked",   "bounced", "complained", NULL};
     bool ok = false;
     for (const char *const *k = statuses; status && *k; k++)
         ok = ok || !strcmp(*k, status);
     if (!json_is_integer(mid) || !ok) {
         http_reply_error(r, ERR_INVALID, 400, json_is_integer(mid) ? "status" : "message_id",
-                         "message_id is a message id; status is delivered, failed, read or clicked");
+                         "message_id is a message id; status is delivered, failed, read, clicked, "
+                         "bounced or complained");
         json_decref(b);
         return;
     }

@@ -55,6 +55,8 @@ before(async () => {
   await srv.start();
   assert.ok([200, 201].includes((await srv.api('/api/v1/templates/code', { method: 'PUT',
     body: { channel: 'sms', body: 'Hi {{profile.first_name}}, your code is "{{event.code}}".\nSee you!' } })).status));
+  assert.ok([200, 201].includes((await srv.api('/api/v1/templates/mail', { method: 'PUT',
+    body: { channel: 'email', subject: 'Hello {{profile.first_name}}', body: 'News' } })).status));
   const userId = uid('sms');
   assert.equal((await srv.ingest('/v1/identify', { userId, traits: { phone: '+32470123456', firstName: 'Noor', email: `${userId}@telenet.be` } })).status, 200);
   person = await srv.profileBy('user_id', userId);
@@ -103,4 +105,23 @@ test('a delivery report: accepted when signed, on the message and as an event; r
   assert.equal((await post(bad, sign(now, bad))).status, 400);
   const unknown = JSON.stringify({ message_id: 99999999, status: 'delivered' });
   assert.equal((await post(unknown, sign(now, unknown))).status, 404);
+});
+
+test('an e-mail provider reports a complaint: the person is opted out with the proof, the address suppressed, an event recorded', async () => {
+  await rondo(['settings', 'set', '--db', ctx.ws.db, 'email.secret', SECRET]);
+  await srv.api(`/api/v1/profiles/${person.id}/consents/email`, { method: 'PUT', body: { status: 'opted_in', proof: { source: 'signup' } } });
+  const sent = await srv.api('/api/v1/messages', { method: 'POST', body: { profile_id: person.id, channel: 'email', template: 'mail' } });
+  assert.equal(sent.status, 201, sent.text);
+  const body = JSON.stringify({ message_id: sent.json.id, status: 'complained', detail: 'feedback loop' });
+  const now = Math.floor(Date.now() / 1000);
+  const r = await srv.request('POST', '/api/v1/channels/email/status',
+    { body, headers: { 'content-type': 'application/json', 'x-rondo-signature': sign(now, body) } });
+  assert.equal(r.status, 200, r.text);
+  const view = await srv.profile(person.id);
+  const email = view.consents.find((c) => c.channel === 'email' && !c.purpose);
+  assert.equal(email.status, 'opted_out');
+  assert.equal(email.proof.source, 'spam complaint');
+  assert.equal(view.events.filter((e) => e.name === 'Email Complained').length, 1);
+  const again = await srv.api('/api/v1/messages', { method: 'POST', body: { profile_id: person.id, channel: 'email', template: 'mail', transactional: true } });
+  assert.equal(again.json.status, 'suppressed', 'not even a transactional message goes to an address that complained');
 });

@@ -1549,7 +1549,8 @@ static void test_erase_ends_runs_and_forgets(void **state)
     assert_run(c, run, "done", "erased");
     assert_ledger(c, run, "mail:sent day:end:erased");
     tick(c, NOW + 2 * DAY);
-    assert_int_equal(nmsg(c, eva, 0, a, STORED), 1); /* nothing more after the erasure */
+    assert_int_equal(nmsg(c, eva, 0, a, NULL), 1); /* nothing more after the erasure */
+    assert_int_equal(nmsg(c, eva, 0, a, "erased"), 1); /* and the kept one goes nowhere now */
     /* the message is counted, but says nothing of her any more */
     json_t *m = only_message(c, run);
     assert_string_equal(jstr(m, "address"), "(none)");
