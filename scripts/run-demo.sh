@@ -60,8 +60,8 @@ Try:
   curl -s -H 'Authorization: Bearer $admin' '$base/api/v1/profiles?identity=email:ann.peeters@telenet.be'
   curl -s -H 'Authorization: Bearer $admin' $base/api/v1/profiles/1
   curl -s -H 'Authorization: Bearer $admin' '$base/api/v1/quality?format=html' > quality.html
-  curl -s -u '$write:' $base/v1/track -H 'Content-Type: application/json' \
-       -d '{"userId":"u-42","event":"Signed Up"}'      # the welcome series starts
+  curl -s -u '$write:' $base/v1/track -H 'Content-Type: application/json' \\
+       -d '{"userId":"u-42","event":"Signed Up"}'          # the welcome series starts
   curl -s -H 'Authorization: Bearer $admin' '$base/api/v1/messages?limit=5'   # the outbox
   curl -s -H 'Authorization: Bearer $admin' $base/api/v1/scenarios
 
