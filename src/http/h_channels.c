@@ -120,11 +120,7 @@ void h_unsubscribe(struct request *r)
     r->consent.ip = http_client_ip(r, &r->arena);
     r->job.apply = unsub_apply;
     r->job.done = unsub_done;
-    http_defer(r);
-    if (writer_submit(r->srv->writer, &r->job)) {
-        http_page_notice(r, 503, "Please try again", "The service is restarting.");
-        http_resume(r);
-    }
+    http_job_run(r, &r->job);
 }
 
 /* ---- transactional messages: POST /api/v1/messages, GET /api/v1/messages/{id} ------- */
@@ -193,29 +189,18 @@ void h_message_send(struct request *r)
         json_decref(b);
         return;
     }
-    struct send_job *j = calloc(1, sizeof(*j));
+    struct send_job *j = http_job_new(r, sizeof(*j));
     if (!j) {
         json_decref(b);
-        http_reply_error(r, ERR_NOMEM, 503, NULL, "out of memory");
         return;
     }
     j->r = r;
     j->body = b;
     j->profile_id = json_integer_value(pid);
-    int64_t survivor;
-    struct store *s = store_pool_get(r->srv->readers);
-    if (!store_profile_resolve(s, j->profile_id, &survivor))
-        j->profile_id = survivor; /* a merged id: the survivor */
-    store_pool_put(r->srv->readers, s);
+    j->profile_id = http_survivor(r, j->profile_id); /* a merged id: the survivor */
     j->job.apply = send_apply;
     j->job.done = send_done;
-    http_defer(r);
-    if (writer_submit(r->srv->writer, &j->job)) {
-        json_decref(b);
-        free(j);
-        http_reply_error(r, ERR_BUSY, 503, NULL, "rondo is shutting down; retry later");
-        http_resume(r);
-    }
+    http_job_run(r, &j->job);
 }
 
 void h_message_get(struct request *r)
@@ -314,11 +299,9 @@ static void track(struct request *r, bool click)
         http_page_notice(r, 404, "Unknown link", "This link is not valid.");
         return;
     }
-    struct track_job *j = calloc(1, sizeof(*j));
-    if (!j) {
-        http_page_notice(r, 503, "Please try again", "Out of memory.");
+    struct track_job *j = http_job_new(r, sizeof(*j));
+    if (!j)
         return;
-    }
     const char *agent = http_header(r, "User-Agent");
     j->r = r;
     j->message_id = id;
@@ -327,10 +310,7 @@ static void track(struct request *r, bool click)
     j->agent = agent ? strdup(agent) : NULL;
     j->job.apply = track_apply;
     j->job.done = track_done;
-    http_defer(r);
-    if (writer_submit(r->srv->writer, &j->job)) {
-        j->job.done(&j->job, ERR_BUSY, &(struct errbuf){"shutting down", ""});
-    }
+    http_job_run(r, &j->job);
 }
 
 void h_track_open(struct request *r)
@@ -393,25 +373,18 @@ void h_template_preview(struct request *r)
         json_decref(b);
         return;
     }
-    struct preview_job *j = calloc(1, sizeof(*j));
+    struct preview_job *j = http_job_new(r, sizeof(*j));
     if (!j) {
         json_decref(b);
-        http_reply_error(r, ERR_NOMEM, 503, NULL, "out of memory");
         return;
     }
     j->r = r;
     j->body = b;
     j->profile_id = json_integer_value(pid);
-    int64_t survivor;
-    struct store *s = store_pool_get(r->srv->readers);
-    if (!store_profile_resolve(s, j->profile_id, &survivor))
-        j->profile_id = survivor;
-    store_pool_put(r->srv->readers, s);
+    j->profile_id = http_survivor(r, j->profile_id);
     j->job.apply = preview_apply;
     j->job.done = preview_done;
-    http_defer(r);
-    if (writer_submit(r->srv->writer, &j->job))
-        preview_done(&j->job, ERR_BUSY, &(struct errbuf){"shutting down", ""});
+    http_job_run(r, &j->job);
 }
 
 /* ---- a provider's delivery report: POST /api/v1/channels/{channel}/status ------------------ */
@@ -546,10 +519,9 @@ void h_channel_status(struct request *r)
         json_decref(b);
         return;
     }
-    struct report_job *j = calloc(1, sizeof(*j));
+    struct report_job *j = http_job_new(r, sizeof(*j));
     if (!j) {
         json_decref(b);
-        http_reply_error(r, ERR_NOMEM, 503, NULL, "out of memory");
         return;
     }
     j->r = r;
@@ -560,7 +532,5 @@ void h_channel_status(struct request *r)
     json_decref(b);
     j->job.apply = report_apply;
     j->job.done = report_done;
-    http_defer(r);
-    if (writer_submit(r->srv->writer, &j->job))
-        report_done(&j->job, ERR_BUSY, &(struct errbuf){"shutting down", ""});
+    http_job_run(r, &j->job);
 }

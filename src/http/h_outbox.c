@@ -143,10 +143,9 @@ void h_letter_batch(struct request *r)
         json_decref(b);
         return;
     }
-    struct batch_job *j = calloc(1, sizeof(*j));
+    struct batch_job *j = http_job_new(r, sizeof(*j));
     if (!j) {
         json_decref(b);
-        http_reply_error(r, ERR_NOMEM, 503, NULL, "out of memory");
         return;
     }
     j->r = r;
@@ -156,13 +155,7 @@ void h_letter_batch(struct request *r)
     json_decref(b);
     j->job.apply = batch_apply;
     j->job.done = batch_done;
-    http_defer(r);
-    if (writer_submit(r->srv->writer, &j->job)) {
-        free(j->dir);
-        free(j);
-        http_reply_error(r, ERR_BUSY, 503, NULL, "rondo is shutting down; retry later");
-        http_resume(r);
-    }
+    http_job_run(r, &j->job);
 }
 
 /* ---- calls -------------------------------------------------------------------------------- */
@@ -281,10 +274,9 @@ void h_call_outcome(struct request *r)
         json_decref(b);
         return;
     }
-    struct outcome_job *j = calloc(1, sizeof(*j));
+    struct outcome_job *j = http_job_new(r, sizeof(*j));
     if (!j) {
         json_decref(b);
-        http_reply_error(r, ERR_NOMEM, 503, NULL, "out of memory");
         return;
     }
     j->r = r;
@@ -292,11 +284,5 @@ void h_call_outcome(struct request *r)
     j->body = b;
     j->job.apply = outcome_apply;
     j->job.done = outcome_done;
-    http_defer(r);
-    if (writer_submit(r->srv->writer, &j->job)) {
-        json_decref(b);
-        free(j);
-        http_reply_error(r, ERR_BUSY, 503, NULL, "rondo is shutting down; retry later");
-        http_resume(r);
-    }
+    http_job_run(r, &j->job);
 }

@@ -410,10 +410,9 @@ void h_prefs_save(struct request *r)
         free(topics);
         return;
     }
-    struct prefs_job *j = calloc(1, sizeof(*j));
+    struct prefs_job *j = http_job_new(r, sizeof(*j));
     if (!j) {
         free(topics);
-        http_page_notice(r, 503, "Please try again", "Out of memory.");
         return;
     }
     j->r = r;
@@ -423,7 +422,5 @@ void h_prefs_save(struct request *r)
     form_parse(r->body.ptr ? r->body.ptr : "", r->body.len, &j->form);
     j->job.apply = prefs_apply;
     j->job.done = prefs_done;
-    http_defer(r);
-    if (writer_submit(r->srv->writer, &j->job))
-        prefs_done(&j->job, ERR_BUSY, NULL);
+    http_job_run(r, &j->job);
 }

@@ -163,6 +163,18 @@ int http_query_int(struct request *r, const char *name, int64_t def, int64_t min
 json_t *http_body_object(struct request *r, const char *const *known, const char *example);
 
 /*
+ * A request's work on the writer (params.c). http_job_new: a zeroed job of
+ * size bytes (caller frees in its done), or NULL with a 503 replied.
+ * http_job_run: defer the request and submit the job; when the writer takes
+ * no more jobs, the job's done runs at once with ERR_BUSY, so that done
+ * always replies, resumes and frees. http_survivor: the live profile a
+ * (maybe merged) profile id stands for.
+ */
+void *http_job_new(struct request *r, size_t size);
+void http_job_run(struct request *r, struct writer_job *job);
+int64_t http_survivor(struct request *r, int64_t profile_id);
+
+/*
  * Server-rendered pages (page.c): http_page_open starts one (title escaped),
  * http_page_reply ends it, replies and releases b; http_page_notice is a
  * page of a title and a sentence. http_html_add appends s HTML-escaped.

@@ -4,6 +4,7 @@
  * whose members are known (an unknown one is named, with "did you mean").
  * Each replies 400 itself and returns -1 (or NULL) when the part is wrong.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
@@ -11,6 +12,8 @@
 #include "base/str.h"
 #include "base/textdist.h"
 #include "http/http.h"
+#include "store/pool.h"
+#include "store/writer.h"
 
 /* The path parameter i, a positive integer naming what; else replies 400. */
 int http_path_id(struct request *r, int i, const char *what, int64_t *id)
@@ -94,4 +97,34 @@ json_t *http_body_object(struct request *r, const char *const *known, const char
         return NULL;
     }
     return v;
+}
+
+/* ---- writer jobs of a request ------------------------------------------------------------- */
+
+void *http_job_new(struct request *r, size_t size)
+{
+    void *j = calloc(1, size);
+    if (!j)
+        http_reply_error(r, ERR_NOMEM, 503, NULL, "out of memory; retry later");
+    return j;
+}
+
+void http_job_run(struct request *r, struct writer_job *job)
+{
+    http_defer(r);
+    if (writer_submit(r->srv->writer, job)) {
+        struct errbuf e = {{0}, {0}};
+        err_set(&e, ERR_BUSY, "rondo is shutting down; retry later");
+        job->done(job, ERR_BUSY, &e); /* it replies, resumes and frees, as after a commit */
+    }
+}
+
+int64_t http_survivor(struct request *r, int64_t profile_id)
+{
+    int64_t survivor = profile_id;
+    struct store *s = store_pool_get(r->srv->readers);
+    if (store_profile_resolve(s, profile_id, &survivor))
+        survivor = profile_id;
+    store_pool_put(r->srv->readers, s);
+    return survivor;
 }
