@@ -33,6 +33,7 @@ struct item {
     char *secret;  /* a provider's key itself (else the webhook secret named by secret_name) */
     json_t *headers; /* a provider's own headers: {"Authorization": "Bearer ..."} */
     const char *what; /* "webhook", "sms", ... for the log */
+    char *error;      /* a message that cannot be sent as it is: failed with this */
     int attempts;
 };
 
@@ -254,6 +255,8 @@ static int email_apply(struct store *s, struct writer_job *job, struct errbuf *e
         struct email_job *j = &b->v[i];
         int rc = store_message_result(s, j->id, j->status, j->attempts + 1, j->next_attempt_at,
                                       j->error[0] ? j->error : NULL, now);
+        if (!rc && store_profile_erased(s, j->profile_id))
+            continue; /* forgotten meanwhile: no suppression, no event about them */
         if (!rc && !strcmp(j->status, "bounced")) /* a hard bounce: never again to it */
             rc = store_suppress(s, "email", j->to, j->error, now);
         /* soft bounces (queued again after a refusal) are events too: the person's box may be full */
@@ -383,17 +386,14 @@ static int on_provider_due(void *ctx, const struct store_queued *q)
     struct buf body;
     buf_init(&body, 1u << 20);
     struct errbuf e = {{0}, {0}};
-    if (provider_body(x->cfg, x->channel, q, &body, &e)) {
-        buf_release(&body);
-        log_warn("dispatch: %s message %lld: %s", x->channel, (long long)q->id, e.msg);
-        return 0; /* left queued; the body template is the workspace's to fix */
-    }
+    if (provider_body(x->cfg, x->channel, q, &body, &e))
+        it->error = xstrdup(e.msg); /* failed, not left to block the queue */
     it->id = q->id;
     it->run_id = q->run_id;
     it->step = q->step;
     it->profile_id = q->profile_id;
     it->url = xstrdup(x->cfg->url);
-    it->body = xstrdup(body.ptr);
+    it->body = xstrdup(body.ptr ? body.ptr : "");
     it->secret = xstrdup(x->cfg->secret);
     it->headers = json_incref(x->cfg->headers);
     it->what = x->channel;
@@ -419,11 +419,14 @@ static void provider_round(struct dispatch *d, const char *channel)
         pthread_mutex_lock(&d->mu);
         bool stop = d->stop;
         pthread_mutex_unlock(&d->mu);
-        if (!stop)
+        if (!stop && x->v[i].error)
+            record(d, &x->v[i], "failed", 0, x->v[i].error);
+        else if (!stop)
             send_one(d, &x->v[i]);
         free(x->v[i].url);
         free(x->v[i].body);
         free(x->v[i].secret);
+        free(x->v[i].error);
         json_decref(x->v[i].headers);
     }
     if (on)

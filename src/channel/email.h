@@ -32,7 +32,7 @@ struct email_cfg {
     char url[512], user[256], password[256];
     char from_name[200], from_addr[256];
     char public_url[512];
-    char secret[128]; /* signs unsubscribe links */
+    char secret[256]; /* signs unsubscribe links (setting: at most 200 characters) */
     int connections;
     double rate;
 };

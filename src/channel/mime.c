@@ -27,6 +27,17 @@ static bool printable_ascii(const char *s)
     return true;
 }
 
+bool mime_url_local(const char *url)
+{
+    static const char *const hosts[] = {"http://127.0.0.1", "http://localhost", "http://[::1]"};
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        size_t n = strlen(hosts[i]);
+        if (!strncmp(url, hosts[i], n) && (!url[n] || url[n] == ':' || url[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
 int mime_check_addr(const char *addr, const char *field, struct errbuf *e)
 {
     if (!addr || !*addr)
@@ -186,8 +197,7 @@ int mime_build(const struct mime_msg *m, struct buf *out, struct errbuf *e)
     if (has_break(m->message_id) || !m->message_id || m->message_id[0] != '<')
         return err_field(e, ERR_INVALID, "Message-ID", "the Message-ID is \"<id@domain>\"");
     /* RFC 8058 wants https; a server on this machine (tests) may be plain http */
-    bool local = m->unsubscribe_url && (!strncmp(m->unsubscribe_url, "http://127.0.0.1", 16) ||
-                                         !strncmp(m->unsubscribe_url, "http://localhost", 16));
+    bool local = m->unsubscribe_url && mime_url_local(m->unsubscribe_url);
     if (m->unsubscribe_url &&
         (has_break(m->unsubscribe_url) ||
          (strncmp(m->unsubscribe_url, "https://", 8) && !local) ||

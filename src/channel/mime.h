@@ -11,6 +11,7 @@
 #ifndef RONDO_CHANNEL_MIME_H
 #define RONDO_CHANNEL_MIME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/buf.h"
@@ -29,6 +30,9 @@ struct mime_msg {
 
 /* Append the whole message to out. ERR_INVALID naming the header at fault. */
 int mime_build(const struct mime_msg *m, struct buf *out, struct errbuf *e);
+
+/* Whether url is plain http to this machine (127.0.0.1, localhost, [::1]): allowed for tests. */
+bool mime_url_local(const char *url);
 
 /* An address fit for an envelope and a header: one @, no spaces, brackets or controls. */
 int mime_check_addr(const char *addr, const char *field, struct errbuf *e);

@@ -35,8 +35,10 @@ void link_token(const char *secret, const char *kind, int64_t id, const char *ex
     crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)kind, strlen(kind));
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)num, (unsigned long long)n);
-    if (extra)
+    if (extra) { /* after a separator: "12" + "3http..." never signs as "123" + "http..." */
+        crypto_auth_hmacsha256_update(&st, (const unsigned char *)"\n", 1);
         crypto_auth_hmacsha256_update(&st, (const unsigned char *)extra, strlen(extra));
+    }
     crypto_auth_hmacsha256_final(&st, mac);
     sodium_bin2hex(hex, sizeof hex, mac, 16);
     snprintf(out, outlen, "%s.%s", num, hex);

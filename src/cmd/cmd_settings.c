@@ -81,7 +81,7 @@ static int check_rate(const char *value, struct errbuf *e)
 static int check_public_url(const char *value, struct errbuf *e)
 {
     bool https = !strncmp(value, "https://", 8);
-    bool local = !strncmp(value, "http://127.0.0.1", 16) || !strncmp(value, "http://localhost", 16);
+    bool local = mime_url_local(value);
     size_t n = strlen(value);
     if ((!https && !local) || strpbrk(value, " <>\"\r\n") || (n && value[n - 1] == '/'))
         return err_field(e, ERR_INVALID, "public_url",

@@ -82,6 +82,8 @@ static int unsub_apply(struct store *s, struct writer_job *job, struct errbuf *e
     int64_t survivor = profile_id;
     if (store_profile_resolve(s, profile_id, &survivor))
         survivor = profile_id;
+    if (store_profile_erased(s, survivor)) /* an old link of someone forgotten: nothing to write */
+        return err_set(e, ERR_NOT_FOUND, "this link belongs to no one any more");
     struct store_consent c = {
         .profile_id = survivor, .channel = "email", .purpose = "", .status = "opted_out",
         .source = "one-click unsubscribe",
@@ -89,6 +91,8 @@ static int unsub_apply(struct store *s, struct writer_job *job, struct errbuf *e
         .ip = r->consent.ip, .ts = clock_now(),
     };
     rc = store_consent_set(s, &c, c.ts);
+    if (!rc) /* and what waits to be sent does not go either */
+        rc = store_messages_cancel(s, survivor, "email", "unsubscribed", c.ts);
     char props[64];
     snprintf(props, sizeof props, "{\"message_id\":%lld}", (long long)r->consent.profile_id);
     struct store_event ev = {.profile_id = survivor, .source = "rondo", .type = "track",
@@ -237,6 +241,8 @@ static int track_apply(struct store *s, struct writer_job *job, struct errbuf *e
     int rc = store_message_sent_at(s, j->message_id, &profile_id, &sent_at);
     if (rc)
         return err_set(e, rc, "the message of this link is gone");
+    if (store_profile_erased(s, profile_id))
+        return 0; /* someone forgotten: the pixel and the redirect, nothing recorded */
     const char *why = track_filter(j->agent, j->click, now, sent_at);
     char what[32], detail[700];
     snprintf(what, sizeof what, "%s%s", j->click ? "clicked" : "opened", why ? "_filtered" : "");
@@ -415,15 +421,22 @@ static int report_apply(struct store *s, struct writer_job *job, struct errbuf *
     int64_t survivor = profile_id;
     if (store_profile_resolve(s, profile_id, &survivor))
         survivor = profile_id;
+    if (store_profile_erased(s, survivor))
+        return 0; /* someone forgotten: the report is taken, nothing recorded */
     /* an e-mail that bounced later, or that the person marked as spam: never again to it */
     bool bounce = !strcmp(j->status, "bounced"), complaint = !strcmp(j->status, "complained");
     if (!rc && (bounce || complaint) && address[0])
         rc = store_suppress(s, j->channel, address, complaint ? "complaint" : "bounced", now);
-    if (!rc && complaint) {
-        struct store_consent c = {.profile_id = survivor, .channel = "email", .purpose = "",
+    if (!rc && complaint) { /* the opt-out of the channel complained about */
+        const char *consent = !strcmp(j->channel, "email") ? "email"
+                            : !strcmp(j->channel, "sms")   ? "sms"
+                                                           : "push";
+        struct store_consent c = {.profile_id = survivor, .channel = consent, .purpose = "",
                                   .status = "opted_out", .source = "spam complaint",
                                   .wording = address, .ts = now};
         rc = store_consent_set(s, &c, now);
+        if (!rc)
+            rc = store_messages_cancel(s, survivor, j->channel, "complaint", now);
     }
     if (rc)
         return rc;

@@ -345,6 +345,8 @@ static int prefs_apply(struct store *s, struct writer_job *job, struct errbuf *e
 {
     struct prefs_job *j = (struct prefs_job *)job;
     int64_t now = clock_now();
+    if (store_profile_erased(s, j->profile_id))
+        return err_set(e, ERR_NOT_FOUND, "this link belongs to no one any more");
     json_t *view = NULL;
     int rc = store_profile_view(s, j->profile_id, &view, e);
     for (size_t i = 0; !rc && i < NCHANNELS; i++) {
@@ -353,6 +355,10 @@ static int prefs_apply(struct store *s, struct writer_job *job, struct errbuf *e
         bool yes = form_get(&j->form, name) != NULL;
         if (yes != chosen(view, channels[i].channel)) /* only what changed goes in the ledger */
             rc = set_consent(s, j, channels[i].channel, "", yes, now);
+        if (!rc && !yes && !strcmp(channels[i].channel, "email")) /* waiting ones stop too */
+            rc = store_messages_cancel(s, j->profile_id, "email", "preferences", now);
+        if (!rc && !yes && !strcmp(channels[i].channel, "sms"))
+            rc = store_messages_cancel(s, j->profile_id, "sms", "preferences", now);
     }
     char list[MAX_TOPICS][64];
     int nt = split_topics(j->topics, list);
@@ -389,8 +395,10 @@ static void prefs_done(struct writer_job *job, int rc, const struct errbuf *e)
 {
     struct prefs_job *j = (struct prefs_job *)job;
     struct request *r = j->r;
-    if (rc) {
+    if (rc == ERR_NOT_FOUND) {
         (void)e;
+        http_page_notice(r, 404, "Unknown link", "This link belongs to no one any more.");
+    } else if (rc) {
         http_page_notice(r, 503, "Please try again",
                          "Your choices could not be saved just now; try again in a minute.");
     } else {

@@ -53,7 +53,7 @@ struct sc_engine {
     bool email_on;            /* an SMTP server is configured: e-mails are queued for it */
     bool provider_on[SC_CH_COUNT]; /* sms, push, wallet, in_app with an HTTP provider */
     char public_url[512];     /* where people reach rondo's links ("" none) */
-    char link_secret[128];    /* signs them (unsubscribe_secret) */
+    char link_secret[256];    /* signs them (unsubscribe_secret, at most 200) */
     int cap_n[SC_CH_COUNT];   /* 0: no cap */
     int64_t cap_ms[SC_CH_COUNT];
     /* "consent <channel>" for the channels that need an opt-in, parsed once */

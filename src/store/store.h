@@ -189,6 +189,9 @@ int store_profile_add_tag(struct store *s, int64_t id, const char *tag, int64_t 
  */
 int store_profile_erase(struct store *s, int64_t id, int64_t now, struct errbuf *e);
 
+/* Whether the profile was erased: nothing may be written about it any more. */
+bool store_profile_erased(struct store *s, int64_t id);
+
 int store_profile_update(struct store *s, int64_t id, const char *const vals[PF_COUNT],
                          json_t *custom, int64_t now);
 
@@ -983,6 +986,13 @@ int store_messages_due(struct store *s, const char *channel, int64_t now, int li
  */
 int store_message_result(struct store *s, int64_t id, const char *status, int attempts,
                          int64_t next_attempt_at, const char *error, int64_t now);
+
+/*
+ * A person said no on a channel: their messages of it still waiting to be
+ * sent are cancelled (status "cancelled", the reason in the history).
+ */
+int store_messages_cancel(struct store *s, int64_t profile_id, const char *channel,
+                          const char *reason, int64_t now);
 
 /* Put an address on the channel's suppression list (a hard bounce, a complaint). */
 int store_suppress(struct store *s, const char *channel, const char *address,

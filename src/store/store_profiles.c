@@ -442,3 +442,14 @@ int store_profile_erase(struct store *s, int64_t id, int64_t now, struct errbuf 
     }
     return 0;
 }
+
+static const char SQL_ERASED[] = "SELECT erased_at IS NOT NULL FROM profiles WHERE id = ?1";
+
+bool store_profile_erased(struct store *s, int64_t id)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_ERASED);
+    sqlite3_bind_int64(st, 1, id);
+    bool yes = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return yes;
+}

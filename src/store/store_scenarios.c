@@ -764,6 +764,31 @@ int store_message_result(struct store *s, int64_t id, const char *status, int at
     return rc ? rc : message_event(s, id, status, error, now);
 }
 
+static const char SQL_MSG_CANCEL_EVENTS[] =
+    "INSERT INTO message_events(message_id, status, detail, at)"
+    " SELECT id, 'cancelled', ?3, ?4 FROM messages"
+    " WHERE profile_id = ?1 AND channel = ?2 AND status = 'queued'";
+static const char SQL_MSG_CANCEL[] =
+    "UPDATE messages SET status = 'cancelled', next_attempt_at = NULL, updated_at = ?4"
+    " WHERE profile_id = ?1 AND channel = ?2 AND status = 'queued' AND ?3 IS NOT NULL";
+
+int store_messages_cancel(struct store *s, int64_t profile_id, const char *channel,
+                          const char *reason, int64_t now)
+{
+    const char *sql[] = {SQL_MSG_CANCEL_EVENTS, SQL_MSG_CANCEL};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st = store_stmt(s, sql[i]);
+        sqlite3_bind_int64(st, 1, profile_id);
+        sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, now);
+        int rc = step_write(s, st);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static const char SQL_SUPPRESS[] =
     "INSERT OR IGNORE INTO suppressions(channel, address, reason, created_at)"
     " VALUES (?1, lower(?2), ?3, ?4)";

@@ -104,3 +104,18 @@ test('a preference link that was not signed here, or is changed, shows nothing',
   const s = await srv.request('POST', '/p/2.deadbeef', { body: 'channel_email=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   assert.equal(s.status, 404);
 });
+
+test('an old preference link of a person who was erased writes nothing', async () => {
+  const userId = uid('gone');
+  assert.equal((await srv.ingest('/v1/identify', { userId, traits: { email: `${userId}@telenet.be`, firstName: 'Gone' } })).status, 200);
+  const p = await srv.profileBy('user_id', userId);
+  const sent = await srv.api('/api/v1/messages', { method: 'POST', body: { profile_id: p.id, channel: 'outbox', template: 'news' } });
+  const m = (await srv.api(`/api/v1/messages/${sent.json.id}`)).json;
+  const link = /href="http:\/\/127\.0\.0\.1:\d+(\/p\/[0-9]+\.[0-9a-f]+)"/.exec(m.html)[1];
+  assert.equal((await srv.api(`/api/v1/profiles/${p.id}`, { method: 'DELETE' })).status, 200);
+  const r = await srv.request('POST', link, { body: 'channel_email=1&channel_sms=1&frequency=weekly', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(r.status, 404);
+  const view = await srv.profile(p.id);
+  assert.deepEqual(view.consents, []);
+  assert.deepEqual(view.attributes, {});
+});

@@ -125,3 +125,17 @@ test('an e-mail provider reports a complaint: the person is opted out with the p
   const again = await srv.api('/api/v1/messages', { method: 'POST', body: { profile_id: person.id, channel: 'email', template: 'mail', transactional: true } });
   assert.equal(again.json.status, 'suppressed', 'not even a transactional message goes to an address that complained');
 });
+
+test('an SMS complaint opts the person out of SMS (not e-mail) and cancels the SMS still waiting', async () => {
+  await srv.api(`/api/v1/profiles/${person.id}/consents/sms`, { method: 'PUT', body: { status: 'opted_in', proof: { source: 'signup' } } });
+  const sent = await srv.api('/api/v1/messages', { method: 'POST', body: { profile_id: person.id, channel: 'sms', template: 'code', data: { code: '1' } } });
+  assert.equal(sent.status, 201, sent.text);
+  const body = JSON.stringify({ message_id: message, status: 'complained' });
+  const now = Math.floor(Date.now() / 1000);
+  const r = await srv.request('POST', '/api/v1/channels/sms/status',
+    { body, headers: { 'content-type': 'application/json', 'x-rondo-signature': sign(now, body) } });
+  assert.equal(r.status, 200, r.text);
+  const view = await srv.profile(person.id);
+  assert.equal(view.consents.find((c) => c.channel === 'sms' && !c.purpose).status, 'opted_out');
+  assert.equal(view.events.filter((e) => e.name === 'SMS Complained').length, 1);
+});
