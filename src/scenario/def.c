@@ -386,6 +386,16 @@ static int read_send(struct sc_def *d, const json_t *o, const char *path, struct
     }
     if (!rc)
         rc = get_str(d, o, "template", path, &n->template_name, true, SG_MAX_NAME, e);
+    const json_t *ph = json_object_get(o, "per_household");
+    if (!rc && ph) {
+        char field[160];
+        snprintf(field, sizeof field, "%s.per_household", path);
+        if (!json_is_boolean(ph))
+            return FAIL(e, field, "node \"%s\": per_household is true or false", n->id);
+        if (json_is_true(ph) && strcmp(n->channel, "letter"))
+            return FAIL(e, field, "node \"%s\": one per household is for letters", n->id);
+        n->per_household = json_is_true(ph);
+    }
     return rc;
 }
 

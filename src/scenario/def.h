@@ -97,6 +97,7 @@ struct sc_node {
     int happened, timed_out; /* wait_for */
     /* send */
     const char *channel, *template_name;
+    bool per_household; /* a letter: one per household and template a day */
     /* wait: duration_ms, or until a time of day (until_minute >= 0) in the
      * profile's zone, or until a date field plus offset_ms */
     int64_t duration_ms;

@@ -401,8 +401,8 @@ int sc_preview(struct sc_engine *g, struct store *s, const char *template_name,
  */
 static int send_message(struct sc_engine *g, struct store *s, const char *channel,
                         const char *template_name, struct sc_run *r, const struct sg_prof *p,
-                        bool transactional, int64_t now, const char **status, int64_t *later,
-                        int64_t *id, struct errbuf *e)
+                        bool transactional, bool per_household, int64_t now,
+                        const char **status, int64_t *later, int64_t *id, struct errbuf *e)
 {
     *later = 0;
     int ch = sc_channel_index(channel);
@@ -416,6 +416,11 @@ static int send_message(struct sc_engine *g, struct store *s, const char *channe
         stop = "no_address"; /* push, wallet and in-app reach the app, not an address */
     if (!stop)
         stop = may_send(g, s, ch, p, address, transactional, now);
+    /* one letter per household and template a day, when the scenario asks for it */
+    if (!stop && per_household && p->household_id &&
+        store_household_letter_since(s, p->household_id, template_name,
+                                     now - ((now % 86400000) + 86400000) % 86400000))
+        stop = "merged_household";
     struct store_message m = {
         .profile_id = p->id, .run_id = r->id, .step = r->seq + 1, .scenario_id = r->scenario_id,
         .channel = channel, .template_name = template_name, .address = address,
@@ -457,8 +462,8 @@ static int do_send(struct sc_engine *g, struct store *s, const struct sc_node *n
                    struct sc_run *r, const struct sg_prof *p, int64_t now, const char **status,
                    int64_t *later, struct errbuf *e)
 {
-    return send_message(g, s, n->channel, n->template_name, r, p, false, now, status, later,
-                        NULL, e);
+    return send_message(g, s, n->channel, n->template_name, r, p, false, n->per_household, now,
+                        status, later, NULL, e);
 }
 
 int sc_send_now(struct sc_engine *g, struct store *s, int64_t profile_id, const char *channel,
@@ -488,8 +493,8 @@ int sc_send_now(struct sc_engine *g, struct store *s, int64_t profile_id, const 
     g->st = &none;
     struct sc_run r = {.payload = (json_t *)data, .scenario_name = "transactional"};
     int64_t later;
-    int rc = send_message(g, s, channel, template_name, &r, p, transactional, now, status, &later,
-                          message_id, e);
+    int rc = send_message(g, s, channel, template_name, &r, p, transactional, false, now, status,
+                          &later, message_id, e);
     g->st = saved;
     if (!rc && !strcmp(*status, "sent")) /* the message's own status: on its way, or kept */
         *status = sc_channel_queues(g, sc_channel_index(channel)) ? "queued" : "stored";

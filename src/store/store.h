@@ -1002,6 +1002,10 @@ int store_suppress(struct store *s, const char *channel, const char *address,
 int store_message_owner(struct store *s, int64_t id, int64_t *profile_id, char channel[16],
                         char *address, size_t address_len);
 
+/* Whether someone of the household got a letter of this template since then (one per household). */
+bool store_household_letter_since(struct store *s, int64_t household_id, const char *template_name,
+                                  int64_t since);
+
 /* Whether an address is on the channel's suppression list. */
 bool store_suppressed(struct store *s, const char *channel, const char *address);
 

@@ -789,6 +789,23 @@ int store_messages_cancel(struct store *s, int64_t profile_id, const char *chann
     return 0;
 }
 
+static const char SQL_HOUSEHOLD_LETTER[] =
+    "SELECT EXISTS (SELECT 1 FROM messages m JOIN profiles p ON p.id = m.profile_id"
+    " WHERE p.household_id = ?1 AND m.channel = 'letter' AND m.template = ?2"
+    " AND m.created_at >= ?3 AND m.status IN ('stored', 'queued', 'batched'))";
+
+bool store_household_letter_since(struct store *s, int64_t household_id, const char *template_name,
+                                  int64_t since)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_HOUSEHOLD_LETTER);
+    sqlite3_bind_int64(st, 1, household_id);
+    sqlite3_bind_text(st, 2, template_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, since);
+    bool yes = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return yes;
+}
+
 static const char SQL_SUPPRESS[] =
     "INSERT OR IGNORE INTO suppressions(channel, address, reason, created_at)"
     " VALUES (?1, lower(?2), ?3, ?4)";

@@ -34,6 +34,7 @@
 
 #include "base/clock.h"
 #include "base/err.h"
+#include "scenario/def.h"
 #include "scenario/engine.h"
 #include "scenario/manage.h"
 #include "segment/engine.h"
@@ -1469,6 +1470,51 @@ static void test_date_trigger_in_the_profiles_zone(void **state)
     assert_int_equal(runs_of(c, ned, sc).n, 1);
 }
 
+/* A letter send node with per_household: one letter of a template per household a day. */
+static void test_letter_per_household(void **state)
+{
+    struct ctx *c = *state;
+    template(c, "points-letter", "letter", "Your points", "Dear {{profile.first_name}}");
+    struct pf a = {.first = "Ann", .last = "Peeters", .email = "ann@telenet.be", .street = "Kerkstraat",
+                   .house = "12", .postal = "9000", .city = "Gent", .country = "BE"};
+    int64_t ann = profile(c, a);
+    a.first = "Bert";
+    a.email = "bert@telenet.be";
+    int64_t bert = profile(c, a);
+    a.first = "Carl";
+    a.last = "Janssens";
+    a.email = "carl@telenet.be";
+    a.street = "Veldstraat";
+    int64_t carl = profile(c, a);
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE profiles SET household_id = %lld WHERE id IN (%lld, %lld)",
+             (long long)ann, (long long)ann, (long long)bert);
+    assert_int_equal(testdb_exec(c->db.path, sql), 0);
+    int64_t ids[] = {ann, bert, carl};
+    begin(c);
+    refresh(c, ids, 3, NOW);
+    commit(c);
+    int64_t sc = scenario(c, "letters",
+                          "{'trigger': {'type': 'api'},"
+                          " 'nodes': [{'id': 'letter', 'type': 'send', 'channel': 'letter',"
+                          "  'template': 'points-letter', 'per_household': true}],"
+                          " 'edges': [{'from': 'trigger', 'to': 'letter'}]}");
+    int64_t r1 = enter(c, sc, ann, NOW), r2 = enter(c, sc, bert, NOW + MIN), r3 = enter(c, sc, carl, NOW + MIN);
+    assert_string_equal(msg_status(c, r1, "letter"), STORED);
+    assert_string_equal(msg_status(c, r2, "letter"), "merged_household");
+    assert_string_equal(msg_status(c, r3, "letter"), STORED); /* another household */
+    /* a send node for e-mail cannot ask for it */
+    struct errbuf e = {{0}, {0}};
+    json_t *bad = J("{'trigger': {'type': 'api'}, 'nodes': [{'id': 'm', 'type': 'send',"
+                    " 'channel': 'email', 'template': 'points-letter', 'per_household': true}],"
+                    " 'edges': [{'from': 'trigger', 'to': 'm'}]}");
+    struct sc_def *d = NULL;
+    assert_int_equal(sc_def_parse(bad, &d, &e), ERR_INVALID);
+    assert_string_equal(e.field, "nodes[0].per_household");
+    sc_def_free(d);
+    json_decref(bad);
+}
+
 /* ---- 12. merges
  * ------------------------------------------------------------------------------------------ */
 
@@ -1822,6 +1868,7 @@ int main(void)
         T_(test_schedule_trigger_for_segment_members),
         T_(test_date_trigger_leap_day),
         T_(test_date_trigger_in_the_profiles_zone),
+        T_(test_letter_per_household),
         T_(test_merge_runs_follow_the_survivor),
         T_(test_erase_ends_runs_and_forgets),
         T_(test_task_waits_until_resolved),
