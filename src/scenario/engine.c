@@ -309,14 +309,17 @@ struct sc_template *sc_template(struct sc_engine *g, struct store *s, const char
 {
     for (int i = 0; i < g->ntpls; i++)
         if (!strcmp(g->tpls[i].name, name))
-            return &g->tpls[i];
+            return g->tpls[i].missing ? NULL : &g->tpls[i];
     json_t *t = NULL;
-    if (store_template_get(s, name, &t))
-        return NULL;
+    int rc = store_template_get(s, name, &t);
     g->tpls = xrealloc(g->tpls, sizeof(*g->tpls) * (size_t)(g->ntpls + 1));
     struct sc_template *x = &g->tpls[g->ntpls++];
     memset(x, 0, sizeof(*x));
     x->name = xstrdup(name);
+    if (rc) { /* remembered too: a language variant looked for on every send is mostly absent */
+        x->missing = true;
+        return NULL;
+    }
     x->channel = xstrdup(json_string_value(json_object_get(t, "channel")));
     x->subject = compile_part(t, "subject", name, &x->error);
     x->body = compile_part(t, "body", name, &x->error);
@@ -752,16 +755,10 @@ static int follow(struct sc_engine *g, struct store *s, int64_t now, int budget,
 {
     int64_t ce, co, ct;
     int rc = store_meta_get(s, CURSOR_EVENTS, &ce);
-    if (!rc && !ce) { /* the first tick of this workspace: from now on */
-        int64_t me, mo, mt;
-        rc = store_max_ids(s, &me, &mo, &mt);
+    if (!rc && !ce) { /* no scenario was ever activated here: from now on, as activation does */
+        rc = store_scenario_cursors_start(s);
         if (!rc)
-            rc = store_meta_set(s, CURSOR_EVENTS, me ? me : -1);
-        if (!rc)
-            rc = store_meta_set(s, CURSOR_ORDERS, mo);
-        if (!rc)
-            rc = store_meta_set(s, CURSOR_TRANSITIONS, mt);
-        ce = me ? me : -1;
+            rc = store_meta_get(s, CURSOR_EVENTS, &ce);
     }
     if (!rc)
         rc = store_meta_get(s, CURSOR_ORDERS, &co);
@@ -816,14 +813,10 @@ static int fire_member(void *ctx, int64_t profile_id, const char *sub, int64_t s
 /* Whether profile p's date (anniversary for birth_date) falls on day. */
 static bool date_hits(const struct sg_prof *p, const struct sc_trigger *t, int64_t day)
 {
-    const char *v = !strcmp(t->field, "birth_date")
-                        ? p->str[SG_S_BIRTH_DATE]
-                        : json_string_value(json_object_get(p->attributes, t->field + 11));
-    int64_t ms;
-    if (!v || strlen(v) < 10 || time_parse_iso8601(v, &ms))
+    int64_t dd;
+    if (!sc_date_field(p, t->field, &dd))
         return false;
     int64_t target = day - t->offset_ms / 86400000; /* the date the offset points back to */
-    int64_t dd = ms / 86400000;
     if (strcmp(t->field, "birth_date"))
         return dd == target;
     int64_t y, ty;

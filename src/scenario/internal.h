@@ -34,6 +34,7 @@ struct sc_template {
     char *name, *channel;
     struct tpl *subject, *body, *html; /* NULL when absent or not compiled */
     bool uses_order;                   /* reads {{order...}}: the order is looked up */
+    bool missing;                      /* no template has the name (until the next reload) */
     char *error;                       /* why it did not compile, or NULL */
 };
 
@@ -125,6 +126,9 @@ json_t *sc_render_data(const struct sc_engine *g, struct store *s, const struct 
                        const struct sc_run *r, bool with_order);
 
 const char *sc_state_name(enum sc_state st);
+
+/* A date of the profile ("birth_date" or "attributes.NAME") as days since 1970; false when absent. */
+bool sc_date_field(const struct sg_prof *p, const char *field, int64_t *days);
 
 /* Whether a message on channel ch leaves rondo (queued for a sender) rather than stays in the outbox. */
 bool sc_channel_queues(const struct sc_engine *g, int ch);

@@ -107,8 +107,7 @@ static int minute_of_day(const char *tz, int64_t now)
     return (int)((((local % day) + day) % day) / 60000);
 }
 
-/* A date ("YYYY-MM-DD") of the profile: birth_date or attributes.NAME; false when absent. */
-static bool date_field(const struct sg_prof *p, const char *field, int64_t *days)
+bool sc_date_field(const struct sg_prof *p, const char *field, int64_t *days)
 {
     const char *v = !strcmp(field, "birth_date")
                         ? p->str[SG_S_BIRTH_DATE]
@@ -128,7 +127,7 @@ static int64_t wait_until(struct sc_engine *g, const struct sc_node *n, const st
         return next_time_of_day(zone_of(g, p), now, n->until_minute);
     if (n->until_field) {
         int64_t days;
-        if (!p || !date_field(p, n->until_field, &days))
+        if (!p || !sc_date_field(p, n->until_field, &days))
             return now; /* no date: nothing to wait for */
         return tz_to_utc(zone_of(g, p), days * 86400000) + n->offset_ms;
     }

@@ -1053,8 +1053,6 @@ int store_meta_set(struct store *s, const char *key, int64_t value);
  */
 int store_scenario_cursors_start(struct store *s);
 
-/* The largest id of events, orders and segment transitions (the cursors' start). */
-int store_max_ids(struct store *s, int64_t *event, int64_t *order, int64_t *transition);
 
 struct store_new_event {
     int64_t id, profile_id, ts;

@@ -1009,9 +1009,6 @@ static const char SQL_META_GET[] = "SELECT value FROM store_meta WHERE key = ?1"
 static const char SQL_META_SET[] =
     "INSERT INTO store_meta(key, value) VALUES (?1, ?2) ON CONFLICT (key)"
     " DO UPDATE SET value = excluded.value";
-static const char SQL_MAX_IDS[] =
-    "SELECT (SELECT coalesce(max(id), 0) FROM events), (SELECT coalesce(max(id), 0) FROM orders),"
-    " (SELECT coalesce(max(id), 0) FROM segment_transitions)";
 static const char SQL_EVENTS_AFTER[] =
     "SELECT id, profile_id, ts, type, name, properties FROM events WHERE id > ?1"
     " ORDER BY id LIMIT ?2";
@@ -1048,17 +1045,6 @@ static const char SQL_CURSORS_START[] =
 int store_scenario_cursors_start(struct store *s)
 {
     return step_write(s, store_stmt(s, SQL_CURSORS_START));
-}
-
-int store_max_ids(struct store *s, int64_t *event, int64_t *order, int64_t *transition)
-{
-    sqlite3_stmt *st = store_stmt(s, SQL_MAX_IDS);
-    int rc = sqlite3_step(st);
-    *event = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    *order = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
-    *transition = rc == SQLITE_ROW ? sqlite3_column_int64(st, 2) : 0;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ERR_DB;
 }
 
 int store_events_after(struct store *s, int64_t after, int limit,
